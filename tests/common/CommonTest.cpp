@@ -1,0 +1,56 @@
+#include <gtest/gtest.h>
+
+#include "common/ConstantTime.h"
+#include "common/Hex.h"
+#include "common/PhoneMask.h"
+#include "common/Random.h"
+#include "common/Result.h"
+#include "common/Sha256.h"
+
+namespace callwarden {
+namespace {
+
+TEST(ConstantTime, EqualsOnlyIdenticalStrings) {
+  EXPECT_TRUE(constantTimeEquals("abc", "abc"));
+  EXPECT_TRUE(constantTimeEquals("", ""));
+  EXPECT_FALSE(constantTimeEquals("abc", "abd"));
+  EXPECT_FALSE(constantTimeEquals("abc", "ab"));
+  EXPECT_FALSE(constantTimeEquals("xbc", "abc"));
+}
+
+TEST(PhoneMask, MasksLastFourDigits) {
+  EXPECT_EQ(maskPhone("+15415550123"), "+1541555****");
+  EXPECT_EQ(maskPhone("123"), "***");
+}
+
+TEST(Hex, RoundTrips) {
+  std::vector<uint8_t> v{0x00, 0xab, 0xff};
+  EXPECT_EQ(toHex(v), "00abff");
+  EXPECT_EQ(*fromHex("00ABff"), v);
+  EXPECT_FALSE(fromHex("abc").has_value());
+  EXPECT_FALSE(fromHex("zz").has_value());
+}
+
+TEST(Sha256, KnownAnswer) {
+  EXPECT_EQ(sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(Random, IdsAreDistinctAndPrefixed) {
+  auto a = randomId("dec"), b = randomId("dec");
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.rfind("dec_", 0), 0u);
+  EXPECT_EQ(a.size(), 4u + 32u);
+}
+
+TEST(Result, CarriesValueOrStatus) {
+  Result<int> ok = 5;
+  Result<int> bad = Status::invalidArgument("nope", "to");
+  EXPECT_TRUE(ok.isOk());
+  EXPECT_EQ(*ok, 5);
+  EXPECT_FALSE(bad.isOk());
+  EXPECT_EQ(bad.status().field(), "to");
+  EXPECT_EQ(bad.status().code(), ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace callwarden
