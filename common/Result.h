@@ -2,8 +2,8 @@
 // Result<T>: a value or the Status that explains why there is none (absl::StatusOr style).
 
 #include <cassert>
-#include <utility>
 #include <optional>
+#include <utility>
 
 #include "common/Status.h"
 
@@ -12,7 +12,7 @@ namespace callwarden {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT
     assert(!status_.isOk() && "Result needs a value or an error");
   }

@@ -25,8 +25,8 @@ Result<Timestamp> parseRfc3339(std::string_view s) {
   auto bad = [] { return Status::invalidArgument("not an RFC 3339 date-time with offset"); };
   int y, mo, d, h, mi, sec;
   if (s.size() < 20 || !digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
-      !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't') || !digits(s, 11, 2, h) || s[13] != ':' ||
-      !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec)) {
+      !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't') || !digits(s, 11, 2, h) ||
+      s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec)) {
     return bad();
   }
   size_t pos = 19;
@@ -58,7 +58,8 @@ Result<Timestamp> parseRfc3339(std::string_view s) {
     return bad();
   }
   if (pos != s.size()) return bad();
-  auto ymd = date::year{y} / date::month{static_cast<unsigned>(mo)} / date::day{static_cast<unsigned>(d)};
+  auto ymd =
+      date::year{y} / date::month{static_cast<unsigned>(mo)} / date::day{static_cast<unsigned>(d)};
   // Leap seconds (:60) are not representable in sys_time; reject rather than guess.
   if (!ymd.ok() || h > 23 || mi > 59 || sec > 59) return bad();
   auto t = date::sys_days{ymd} + std::chrono::hours{h} + std::chrono::minutes{mi} +
@@ -73,10 +74,11 @@ std::string formatRfc3339(Timestamp t) {
   date::hh_mm_ss<std::chrono::microseconds> tod{t - day};
   char buf[40];
   long us = tod.subseconds().count();
-  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(ymd.year()),
-                        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                        static_cast<int>(tod.hours().count()), static_cast<int>(tod.minutes().count()),
-                        static_cast<int>(tod.seconds().count()));
+  int n =
+      std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(ymd.year()),
+                    static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                    static_cast<int>(tod.hours().count()), static_cast<int>(tod.minutes().count()),
+                    static_cast<int>(tod.seconds().count()));
   std::string out(buf, static_cast<size_t>(n));
   if (us != 0) {
     std::snprintf(buf, sizeof buf, ".%06ld", us);

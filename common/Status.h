@@ -18,8 +18,8 @@ enum class ErrorCode {
   kFailedPrecondition,  // the operation is not allowed in the current state
   kUnauthenticated,
   kPermissionDenied,
-  kUnavailable,         // a dependency (store, audit, Twilio) cannot answer now
-  kCorruption,          // stored data failed an integrity check
+  kUnavailable,  // a dependency (store, audit, Twilio) cannot answer now
+  kCorruption,   // stored data failed an integrity check
   kIOError,
   kInternal,
 };
@@ -37,16 +37,24 @@ class [[nodiscard]] Status {
   static Status invalidArgument(std::string message, std::string field = {}) {
     return error(ErrorCode::kInvalidArgument, std::move(message), std::move(field));
   }
-  static Status notFound(std::string message) { return error(ErrorCode::kNotFound, std::move(message)); }
-  static Status conflict(std::string message) { return error(ErrorCode::kConflict, std::move(message)); }
+  static Status notFound(std::string message) {
+    return error(ErrorCode::kNotFound, std::move(message));
+  }
+  static Status conflict(std::string message) {
+    return error(ErrorCode::kConflict, std::move(message));
+  }
   static Status unavailable(std::string message) {
     return error(ErrorCode::kUnavailable, std::move(message));
   }
-  static Status ioError(std::string message) { return error(ErrorCode::kIOError, std::move(message)); }
+  static Status ioError(std::string message) {
+    return error(ErrorCode::kIOError, std::move(message));
+  }
   static Status corruption(std::string message) {
     return error(ErrorCode::kCorruption, std::move(message));
   }
-  static Status internal(std::string message) { return error(ErrorCode::kInternal, std::move(message)); }
+  static Status internal(std::string message) {
+    return error(ErrorCode::kInternal, std::move(message));
+  }
 
   bool isOk() const { return code_ == ErrorCode::kOk; }
   explicit operator bool() const { return isOk(); }

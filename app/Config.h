@@ -1,0 +1,62 @@
+#pragma once
+// The service configuration: one JSON file (--config=PATH), every key overridable by an
+// environment variable. The variable for a key is CALLWARDEN_ + the key upper-cased with
+// dots as underscores: server.port -> CALLWARDEN_SERVER_PORT, auth.keys -> CALLWARDEN_AUTH_KEYS
+// (a JSON array). Relative paths are resolved against the config file's directory.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/Result.h"
+#include "server/Auth.h"
+
+namespace callwarden::app {
+
+struct Config {
+  // server.*
+  std::string server_host = "127.0.0.1";
+  uint16_t server_port = 8080;
+  size_t server_max_body_bytes = 1048576;
+  int server_threads = 16;
+  // store.*
+  std::string store_url = "sqlite:callwarden.db";
+  // auth.*
+  std::vector<server::ApiKey> auth_keys;
+  // policy.*
+  std::string policy_rules = "data/rules/us.json";
+  bool policy_allow_client_time = false;
+  // twilio.*
+  std::string twilio_account_sid;
+  std::string twilio_auth_token_file;
+  std::string twilio_base_url = "https://api.twilio.com";
+  std::string twilio_public_base_url;
+  // audit.*
+  std::string audit_dir = "audit";
+  std::string audit_kek_file = "keys/audit-kek.key";
+  std::string audit_signing_key_file = "keys/audit-signing.key";
+  // log.*
+  std::string log_level = "info";
+
+  std::string config_dir;  // where relative paths were resolved from
+};
+
+/// Reads an environment variable; injectable so tests need not touch the real environment.
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+EnvLookup processEnv();
+
+/// Every key with its environment variable and a one-line description, for --help and docs.
+struct ConfigKeyDoc {
+  std::string key;
+  std::string env;
+  std::string description;
+};
+const std::vector<ConfigKeyDoc>& configKeyDocs();
+
+/// Fails with kInvalidArgument naming the key (field) on a wrong type, an unknown key or a
+/// bad value, and kIOError when the file cannot be read.
+Result<Config> loadConfig(const std::string& path, const EnvLookup& env);
+
+}  // namespace callwarden::app

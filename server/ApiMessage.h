@@ -1,0 +1,54 @@
+#pragma once
+// The HTTP-independent view of a request and a response that route handlers work with.
+// Handlers never touch Poco::Net objects for the usual JSON routes; the Dispatcher fills these.
+
+#include <Poco/JSON/Object.h>
+
+#include <istream>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "server/Auth.h"
+
+namespace callwarden::server {
+
+enum class BodyKind {
+  kNone,    // no body expected; one that is sent is ignored
+  kJson,    // application/json, parsed into `json`
+  kForm,    // application/x-www-form-urlencoded (Twilio webhooks), parsed into `form`
+  kStream,  // text/plain, handed over unread as `stream` (bulk imports)
+};
+
+struct ApiRequest {
+  std::string method;
+  std::string path;   // without the query string
+  std::string route;  // the matched pattern, e.g. "/v1/reservations/{id}/outcome"
+  std::map<std::string, std::string> path_params;
+  std::vector<std::pair<std::string, std::string>> query;
+  std::map<std::string, std::string> headers;  // lower-case names; Authorization removed
+  std::string request_id;
+  std::optional<Principal> principal;
+  Poco::JSON::Object::Ptr json;                           // kJson
+  std::vector<std::pair<std::string, std::string>> form;  // kForm, in arrival order
+  std::string raw_body;                                   // kJson / kForm
+  std::istream* stream = nullptr;                         // kStream
+
+  std::optional<std::string> queryParam(const std::string& name) const;
+  std::string pathParam(const std::string& name) const;
+};
+
+struct ApiResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static ApiResponse json(int status, const Poco::JSON::Object::Ptr& object);
+  static ApiResponse text(int status, std::string body,
+                          std::string content_type = "text/plain; charset=utf-8");
+};
+
+}  // namespace callwarden::server

@@ -1,0 +1,101 @@
+#include "store/Database.h"
+
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/Statement.h>
+#include <Poco/Exception.h>
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+
+#include "store/Migrations.h"
+
+namespace callwarden::store {
+
+using Poco::Data::Keywords::into;
+using Poco::Data::Keywords::now;
+
+namespace {
+
+void registerConnectors() {
+  static std::once_flag once;
+  std::call_once(once, [] { Poco::Data::SQLite::Connector::registerConnector(); });
+}
+
+// Applied to every pooled connection: pragmas are per connection in SQLite.
+void applyPragmas(Poco::Data::Session& s) {
+  // WAL lets readers proceed during a write; FULL makes every commit durable on return,
+  // which is what "acknowledged means stored" requires.
+  s << "PRAGMA journal_mode=WAL", now;
+  s << "PRAGMA synchronous=FULL", now;
+  // Wait for a competing writer (another thread or another callwardend on the same file)
+  // instead of failing at once with SQLITE_BUSY.
+  s << "PRAGMA busy_timeout=10000", now;
+  s << "PRAGMA foreign_keys=ON", now;
+}
+
+}  // namespace
+
+Database::Database(std::string path) : path_(std::move(path)) {}
+Database::~Database() = default;
+
+Result<std::unique_ptr<Database>> Database::open(const std::string& url) {
+  constexpr std::string_view kSqlite = "sqlite:";
+  if (url.rfind(kSqlite, 0) != 0 || url.size() == kSqlite.size()) {
+    return Status::invalidArgument("store.url must be sqlite:PATH", "store.url");
+  }
+  registerConnectors();
+  std::unique_ptr<Database> db(new Database(url.substr(kSqlite.size())));
+  try {
+    db->pool_ = std::make_unique<Poco::Data::SessionPool>("SQLite", db->path_, 1, 64, 60);
+    auto s = db->session();
+    Status st = applyMigrations(s);
+    if (!st.isOk()) return st;
+  } catch (const Poco::Exception& e) {
+    return Status::unavailable("cannot open store " + db->path_ + ": " + e.displayText());
+  }
+  return db;
+}
+
+Poco::Data::Session Database::session() {
+  Poco::Data::Session s = pool_->get();
+  // A pooled session may be fresh or reused; the pragmas are idempotent and cheap, but only
+  // needed once per connection, so mark the connection via a temp-free check.
+  int timeout = 0;
+  s << "PRAGMA busy_timeout", into(timeout), now;
+  if (timeout != 10000) applyPragmas(s);
+  return s;
+}
+
+Status Database::ping() {
+  // Open connections keep writing through their descriptors even after the file was made
+  // read-only or deleted, so also ask whether a new connection (the pool's next one, or the
+  // next start) could open it for writing.
+  if (::access(path_.c_str(), W_OK) != 0) {
+    return Status::unavailable("store file " + path_ + " is not writable: " + std::strerror(errno));
+  }
+  try {
+    auto s = session();
+    s << "INSERT INTO store_health (id, checked_at) VALUES (1, datetime('now')) "
+         "ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+        now;
+    return Status::ok();
+  } catch (const Poco::Exception& e) {
+    return Status::unavailable("store not writable: " + e.displayText());
+  }
+}
+
+Result<int> Database::schemaVersion() {
+  try {
+    auto s = session();
+    int v = 0;
+    s << "SELECT COALESCE(MAX(version), 0) FROM schema_version", into(v), now;
+    return v;
+  } catch (const Poco::Exception& e) {
+    return Status::unavailable(e.displayText());
+  }
+}
+
+}  // namespace callwarden::store
