@@ -1,0 +1,614 @@
+#include "audit/AuditLog.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "audit/Checkpoint.h"
+#include "audit/FileUtil.h"
+#include "audit/Keys.h"
+#include "audit/LogScanner.h"
+#include "audit/Merkle.h"
+#include "audit/RecordCodec.h"
+#include "audit/SubjectKeyStore.h"
+#include "common/Hex.h"
+#include "common/Random.h"
+
+namespace callwarden::audit {
+
+namespace {
+int64_t micros(Timestamp t) {
+  return t.time_since_epoch().count();
+}
+
+// One append waiting for the writer. Owned by the queue, then by the writer's batch; the
+// appender holds only the future, so no wake-up is shared between appenders.
+struct Request {
+  EventType type{};
+  std::string clear;
+  std::string personal;
+  std::optional<SealKey> seal;
+  Status status;
+  uint64_t seq = 0;
+  std::promise<Result<uint64_t>> promise;
+
+  void finish() {
+    if (status.isOk()) {
+      promise.set_value(seq);
+    } else {
+      promise.set_value(status);
+    }
+  }
+};
+using RequestPtr = std::unique_ptr<Request>;
+
+std::future<Result<uint64_t>> readyFuture(Status s) {
+  std::promise<Result<uint64_t>> p;
+  p.set_value(std::move(s));
+  return p.get_future();
+}
+}  // namespace
+
+class AuditLogImpl {
+ public:
+  AuditLogImpl(const AuditOptions& o, const Clock& c) : options_(o), clock_(c) {}
+  ~AuditLogImpl() {
+    if (lock_fd_ >= 0) ::close(lock_fd_);
+    if (log_fd_ >= 0) ::close(log_fd_);
+    if (ckpt_fd_ >= 0) ::close(ckpt_fd_);
+  }
+
+  Status open(std::vector<std::string>& repairs);
+  std::future<Result<uint64_t>> appendAsync(const AuditEvent& event);
+  std::future<Result<uint64_t>> enqueue(RequestPtr req);
+  Status shredSubject(const std::string& subject_key, const std::string& request_ref);
+  Result<std::string> latestCheckpoint() const;
+  Status checkpointNow();
+  Status health() const;
+  Status close();
+  uint64_t size() const {
+    std::lock_guard lock(write_mu_);
+    return next_seq_;
+  }
+  void startWriter() {
+    writer_ = std::thread([this] { writerLoop(); });
+  }
+
+ private:
+  void writerLoop();
+  void processBatch(std::vector<RequestPtr>& batch);
+  bool checkpointDue() const;
+  Status writeCheckpoint(bool sync);  // requires write_mu_
+  void fail(const Status& s);
+  /// An fsync'd write to a file nobody can reach any more is not a durable audit record.
+  Status checkLinked() const {
+    struct stat st {};
+    if (::fstat(log_fd_, &st) != 0) return errnoStatus("cannot stat", path("records.log"));
+    if (st.st_nlink == 0) return Status::ioError(path("records.log") + " was deleted or replaced");
+    return Status::ok();
+  }
+
+  std::string path(const char* name) const { return options_.dir + "/" + name; }
+
+  // Constant after open().
+  const AuditOptions options_;
+  const Clock& clock_;
+  std::string origin_;
+  std::unique_ptr<NoteKey> signer_;
+  std::unique_ptr<SubjectKeyStore> subjects_;
+  int lock_fd_ = -1;
+  int log_fd_ = -1;
+  int ckpt_fd_ = -1;
+
+  // Writer state, protected by write_mu_ (held by the writer thread for a whole batch).
+  mutable std::mutex write_mu_;
+  LogId log_id_{};
+  uint64_t next_seq_ = 0;
+  Hash prev_{};
+  CompactRange range_;
+  Sha256 hasher_;
+  std::string buffer_;
+  uint64_t checkpoint_size_ = 0;
+  Timestamp checkpoint_time_{};
+
+  mutable std::mutex note_mu_;
+  std::string latest_note_;  // guarded by note_mu_
+
+  // Queue, protected by q_mu_.
+  mutable std::mutex q_mu_;
+  std::condition_variable q_cv_;  // writer waits for work
+  std::vector<RequestPtr> queue_;
+  bool stop_ = false;
+  bool closed_ = false;
+  std::thread writer_;
+
+  std::atomic<bool> failed_{false};
+  mutable std::mutex fail_mu_;
+  Status failure_;  // guarded by fail_mu_, first failure only
+};
+
+void AuditLogImpl::fail(const Status& s) {
+  std::lock_guard lock(fail_mu_);
+  if (!failed_.load()) {
+    failure_ = Status::unavailable("audit log failed: " + s.message());
+    failed_.store(true);
+  }
+}
+
+Status AuditLogImpl::open(std::vector<std::string>& repairs) {
+  if (options_.dir.empty()) return Status::invalidArgument("audit.dir is not set");
+  if (options_.checkpoint_every_records == 0)
+    return Status::invalidArgument("checkpoint_every_records must be > 0");
+  for (const auto* f : {&options_.kek_file, &options_.signing_key_file}) {
+    Status s = checkKeyFile(*f);
+    if (!s.isOk()) return s;
+  }
+  auto kek = loadKek(options_.kek_file);
+  if (!kek.isOk()) return kek.status();
+  auto signer = loadSigningKey(options_.signing_key_file);
+  if (!signer.isOk()) return signer.status();
+  signer_ = std::make_unique<NoteKey>(std::move(*signer));
+
+  if (::mkdir(options_.dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return errnoStatus("cannot create audit directory", options_.dir);
+  }
+  lock_fd_ = ::open(path("LOCK").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd_ < 0) return errnoStatus("cannot open", path("LOCK"));
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    return Status::error(ErrorCode::kFailedPrecondition,
+                         "audit directory " + options_.dir + " is in use by another process");
+  }
+
+  // Checkpoints: every one must carry our signature. A torn last frame is what a crash
+  // during an unsynced checkpoint write leaves; it covers nothing yet, so it may be cut.
+  std::vector<NoteKey> keys;
+  {
+    auto self = parseNoteKey(verifierKeyString(*signer_));
+    if (!self.isOk()) return self.status();
+    keys.push_back(std::move(*self));
+  }
+  CheckpointSet cps;
+  std::optional<ScanFailure> cp_failure;
+  Status s = readCheckpoints(path("checkpoints.log"), keys, cps, cp_failure);
+  if (!s.isOk()) return s;
+  if (cp_failure && !cp_failure->incomplete) {
+    return Status::corruption("audit checkpoints in " + options_.dir + " failed verification (" +
+                              cp_failure->kind + ": " + cp_failure->message +
+                              "); run `callwarden audit verify`");
+  }
+  if (cp_failure) {
+    if (::truncate(path("checkpoints.log").c_str(), static_cast<off_t>(cps.valid_bytes)) != 0) {
+      return errnoStatus("cannot truncate", path("checkpoints.log"));
+    }
+    repairs.push_back("checkpoints.log: cut torn frame of " +
+                      std::to_string(cps.file_bytes - cps.valid_bytes) + " bytes at offset " +
+                      std::to_string(cps.valid_bytes));
+  }
+
+  std::string subj_repair;
+  auto store = SubjectKeyStore::open(path("subjects.log"), *kek, /*repair=*/true, &subj_repair);
+  if (!store.isOk()) return store.status();
+  subjects_ = std::move(*store);
+  if (!subj_repair.empty()) repairs.push_back(subj_repair);
+
+  // Records. Collect erasures to finish shreds a crash may have interrupted (the erasure
+  // record is written first; the key file is rewritten after it).
+  std::vector<SubjectId> erased;
+  RecordHook hook = [&](const RecordView& r, ScanFailure&) {
+    if (r.event_type == static_cast<uint16_t>(EventType::kErasure)) {
+      if (auto f = decodeFields(r.clear)) {
+        for (const auto& [k, v] : *f) {
+          auto raw = k == "subject_id" ? fromHex(v) : std::nullopt;
+          if (raw && raw->size() == 16) {
+            SubjectId id;
+            std::memcpy(id.data(), raw->data(), 16);
+            erased.push_back(id);
+          }
+        }
+      }
+    }
+    return true;
+  };
+  ScanState st;
+  {
+    auto mapped = MappedFile::open(path("records.log"));
+    if (!mapped.isOk() && mapped.status().code() != ErrorCode::kNotFound) return mapped.status();
+    if (mapped.isOk()) {
+      scanRecords(mapped->data(), mapped->size(), rootTargets(cps.list), hook, st);
+      const uint64_t covered = cps.list.empty() ? 0 : cps.list.back().size;
+      if (st.failure) {
+        const auto& f = *st.failure;
+        // Only a frame that does not decode can be a crash artifact: whole frames are
+        // written in order, so a complete frame breaking a chain rule is tampering.
+        if (f.kind != "decode_error" || st.records < covered) {
+          return Status::corruption(
+              "audit record " + std::to_string(f.seq) + " in " + options_.dir +
+              " is covered by a signed checkpoint and failed verification (" + f.kind + ": " +
+              f.message + "); refusing to repair it; run `callwarden audit verify`");
+        }
+        // Not covered by any checkpoint, hence never part of a signed statement: this is
+        // what a crash during a batch write leaves. Cut it and say so in the log itself.
+        repairs.push_back("records.log: cut " + std::to_string(mapped->size() - st.valid_bytes) +
+                          " bytes at offset " + std::to_string(st.valid_bytes) + " (seq " +
+                          std::to_string(st.records) + ", " + f.kind + ": " + f.message + ")");
+        if (::truncate(path("records.log").c_str(), static_cast<off_t>(st.valid_bytes)) != 0) {
+          return errnoStatus("cannot truncate", path("records.log"));
+        }
+      }
+      if (st.records < covered) {
+        return Status::corruption("the audit checkpoint covers " + std::to_string(covered) +
+                                  " records but only " + std::to_string(st.records) +
+                                  " are stored in " + options_.dir + "; refusing to open");
+      }
+    }
+  }
+  if (st.records > 0 && cps.list.empty()) {
+    // A new log signs a size-0 checkpoint before its first record, so records without any
+    // checkpoint are never a crash artifact: the checkpoints were removed (a downgrade).
+    return Status::corruption(
+        "audit records in " + options_.dir +
+        " have no signed checkpoint; refusing to open; run `callwarden audit verify`");
+  }
+  if (st.have_log_id) {
+    log_id_ = st.log_id;
+  } else {
+    if (!cps.list.empty())
+      return Status::corruption("audit checkpoints exist but records.log is empty");
+    randomBytes(log_id_.data(), log_id_.size());
+  }
+  origin_ = options_.origin + "/" + toHex(log_id_.data(), log_id_.size());
+  if (!cps.list.empty() && cps.list.back().origin != origin_) {
+    return Status::invalidArgument("stored checkpoints name origin " + cps.list.back().origin +
+                                   " but the configured origin gives " + origin_);
+  }
+  next_seq_ = st.records;
+  prev_ = st.prev;
+  range_ = st.range;
+  checkpoint_size_ = cps.list.empty() ? 0 : cps.list.back().size;
+  checkpoint_time_ = clock_.now();
+  if (!cps.notes.empty()) latest_note_ = cps.notes.back();
+
+  for (const auto& id : erased) {
+    auto state = subjects_->state(id);
+    if (state && !state->shredded) {
+      Status m = subjects_->markShredded(id, micros(clock_.now()));
+      if (!m.isOk()) return m;
+      repairs.push_back("subjects.log: completed interrupted shred of subject " +
+                        toHex(id.data(), 16));
+    }
+  }
+  s = subjects_->persistShreds();
+  if (!s.isOk()) return s;
+
+  log_fd_ = ::open(path("records.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (log_fd_ < 0) return errnoStatus("cannot open", path("records.log"));
+  ckpt_fd_ =
+      ::open(path("checkpoints.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (ckpt_fd_ < 0) return errnoStatus("cannot open", path("checkpoints.log"));
+  if (cps.list.empty()) {
+    std::lock_guard lock(write_mu_);
+    s = writeCheckpoint(true);  // size 0: commits to the log id before any record exists
+    if (!s.isOk()) return s;
+  }
+  return fsyncDir(options_.dir);
+}
+
+std::future<Result<uint64_t>> AuditLogImpl::appendAsync(const AuditEvent& event) {
+  if (!isKnownEventType(static_cast<uint16_t>(event.type))) {
+    return readyFuture(Status::invalidArgument("unknown audit event type " +
+                                               std::to_string(static_cast<int>(event.type))));
+  }
+  if (event.subject_key.empty() && !event.personal.empty()) {
+    return readyFuture(Status::invalidArgument("personal audit fields need a subject_key"));
+  }
+  auto req = std::make_unique<Request>();
+  req->type = event.type;
+  auto clear = encodeFields(event.clear);
+  if (!clear.isOk()) return readyFuture(clear.status());
+  req->clear = std::move(*clear);
+  if (!event.subject_key.empty()) {
+    auto personal = encodeFields(event.personal);
+    if (!personal.isOk()) return readyFuture(personal.status());
+    req->personal = std::move(*personal);
+    if (failed_.load()) return readyFuture(health());
+    auto key = subjects_->acquire(event.subject_key, micros(clock_.now()));
+    if (!key.isOk()) return readyFuture(key.status());
+    req->seal = *key;
+  }
+  return enqueue(std::move(req));
+}
+
+std::future<Result<uint64_t>> AuditLogImpl::enqueue(RequestPtr req) {
+  std::unique_lock lock(q_mu_);
+  if (closed_ || stop_)
+    return readyFuture(Status::error(ErrorCode::kFailedPrecondition, "audit log is closed"));
+  if (failed_.load()) {
+    lock.unlock();
+    return readyFuture(health());
+  }
+  auto f = req->promise.get_future();
+  queue_.push_back(std::move(req));
+  q_cv_.notify_one();
+  return f;
+}
+
+bool AuditLogImpl::checkpointDue() const {
+  const uint64_t pending = next_seq_ - checkpoint_size_;
+  if (pending == 0) return false;
+  return pending >= options_.checkpoint_every_records ||
+         clock_.now() - checkpoint_time_ >= options_.checkpoint_every;
+}
+
+void AuditLogImpl::writerLoop() {
+  std::vector<RequestPtr> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(q_mu_);
+      // The wait bound only paces the time-based checkpoint check; the decision uses clock_.
+      q_cv_.wait_for(lock, std::chrono::milliseconds(200),
+                     [&] { return !queue_.empty() || stop_; });
+      if (queue_.empty() && stop_) return;
+      batch.swap(queue_);
+    }
+    {
+      std::lock_guard lock(write_mu_);
+      if (!batch.empty()) processBatch(batch);
+      if (!failed_.load() && checkpointDue()) {
+        // Not synced here: the records it covers are already durable, so losing it in a
+        // crash only leaves them unsealed until the next checkpoint (open() signs one).
+        Status s = writeCheckpoint(false);
+        if (!s.isOk()) fail(s);
+      }
+    }
+    for (auto& r : batch) r->finish();
+    batch.clear();
+  }
+}
+
+void AuditLogImpl::processBatch(std::vector<RequestPtr>& batch) {
+  if (failed_.load()) {
+    for (auto& r : batch) r->status = health();
+    return;
+  }
+  buffer_.clear();
+  std::vector<Request*> written;
+  written.reserve(batch.size());
+  const uint64_t first_seq = next_seq_;
+  for (auto& rp : batch) {
+    Request* r = rp.get();
+    std::optional<SealKey> key;
+    if (r->seal) {
+      // Re-read under the writer: a shred that won the race must not be undone by sealing
+      // new data under the destroyed key.
+      auto k = subjects_->keyFor(r->seal->subject_id);
+      if (!k.isOk()) {
+        r->status = k.status();
+        continue;
+      }
+      key = *k;
+    }
+    RecordHeader h;
+    h.log_id = log_id_;
+    h.seq = next_seq_;
+    h.ts_us = micros(clock_.now());
+    h.prev = prev_;
+    h.type = r->type;
+    Hash leaf;
+    Status s = appendFrame(buffer_, h, r->clear, key ? &*key : nullptr, r->personal, hasher_, leaf);
+    if (!s.isOk()) {
+      r->status = s;
+      continue;
+    }
+    r->seq = next_seq_++;
+    prev_ = leaf;
+    range_.append(hasher_, leaf);
+    written.push_back(r);
+  }
+  if (written.empty()) return;
+  // New subject keys first: a durable record must never refer to a key that is not.
+  Status s = subjects_->flush();
+  if (s.isOk()) s = writeAll(log_fd_, buffer_, path("records.log"));
+  if (s.isOk() && ::fdatasync(log_fd_) != 0)
+    s = errnoStatus("cannot fdatasync", path("records.log"));
+  if (s.isOk()) s = checkLinked();
+  if (!s.isOk()) {
+    fail(s);
+    for (Request* r : written) r->status = health();
+    next_seq_ = first_seq;  // nothing more will be written; keep size() honest
+    return;
+  }
+  if (buffer_.capacity() > (8u << 20)) std::string().swap(buffer_);
+}
+
+Status AuditLogImpl::writeCheckpoint(bool sync) {
+  if (next_seq_ == checkpoint_size_ && !latest_note_.empty()) return Status::ok();
+  Checkpoint cp;
+  cp.origin = origin_;
+  cp.size = next_seq_;
+  cp.root = range_.root(hasher_);
+  const Timestamp now = clock_.now();
+  cp.time_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  auto note = signCheckpoint(cp, *signer_);
+  if (!note.isOk()) return note.status();
+  Status s = writeAll(ckpt_fd_, checkpointFrame(*note), path("checkpoints.log"));
+  if (s.isOk() && sync && ::fdatasync(ckpt_fd_) != 0)
+    s = errnoStatus("cannot fdatasync", path("checkpoints.log"));
+  if (!s.isOk()) return s;
+  checkpoint_size_ = cp.size;
+  checkpoint_time_ = now;
+  std::lock_guard lock(note_mu_);
+  latest_note_ = std::move(*note);
+  return Status::ok();
+}
+
+Status AuditLogImpl::checkpointNow() {
+  if (failed_.load()) return health();
+  std::lock_guard lock(write_mu_);
+  Status s = writeCheckpoint(true);
+  if (!s.isOk()) {
+    fail(s);
+    return health();
+  }
+  return s;
+}
+
+Result<std::string> AuditLogImpl::latestCheckpoint() const {
+  std::lock_guard lock(note_mu_);
+  if (latest_note_.empty()) return Status::notFound("no checkpoint signed yet");
+  return latest_note_;
+}
+
+Status AuditLogImpl::health() const {
+  if (failed_.load()) {
+    std::lock_guard lock(fail_mu_);
+    return failure_;
+  }
+  {
+    std::lock_guard lock(q_mu_);
+    if (closed_) return Status::unavailable("audit log is closed");
+  }
+  if (Status s = checkLinked(); !s.isOk()) return Status::unavailable(s.message());
+  if (::access(options_.dir.c_str(), W_OK | X_OK) != 0) {
+    return Status::unavailable("audit directory " + options_.dir +
+                               " is not writable: " + std::strerror(errno));
+  }
+  return Status::ok();
+}
+
+Status AuditLogImpl::shredSubject(const std::string& subject_key, const std::string& request_ref) {
+  if (subject_key.empty()) return Status::invalidArgument("empty subject key");
+  auto id = subjects_->lookup(subject_key);
+  auto req = std::make_unique<Request>();
+  req->type = EventType::kErasure;
+  Fields clear{{"request_ref", request_ref}};
+  if (id) {
+    auto st = subjects_->state(*id);
+    // Forget the key in memory first, so no append can seal under it from now on.
+    Status s = subjects_->markShredded(*id, micros(clock_.now()));
+    if (!s.isOk()) return s;
+    clear.emplace_back("subject_id", toHex(id->data(), id->size()));
+    clear.emplace_back("dek_version", std::to_string(st ? st->dek_version : 0));
+    clear.emplace_back("result", "shredded");
+  } else {
+    clear.emplace_back("result", "no_data");
+  }
+  auto enc = encodeFields(clear);
+  if (!enc.isOk()) return enc.status();
+  req->clear = std::move(*enc);
+  auto seq = enqueue(std::move(req)).get();
+  if (!seq.isOk()) return seq.status();
+  // The erasure record is durable; now remove the wrapped key from disk. If this fails or the
+  // process dies first, open() finishes the job from the erasure record.
+  Status s = subjects_->persistShreds();
+  if (!s.isOk()) fail(s);
+  return s;
+}
+
+Status AuditLogImpl::close() {
+  {
+    std::lock_guard lock(q_mu_);
+    if (closed_) return Status::ok();
+  }
+  Status result;
+  if (!failed_.load()) {
+    auto req = std::make_unique<Request>();
+    req->type = EventType::kAuditClose;
+    req->clear = encodeFields({{"reason", "close"}}).value();
+    auto seq = enqueue(std::move(req)).get();
+    if (!seq.isOk()) result = seq.status();
+    Status s = checkpointNow();
+    if (result.isOk()) result = s;
+  } else {
+    result = health();
+  }
+  {
+    std::lock_guard lock(q_mu_);
+    stop_ = true;
+    closed_ = true;
+  }
+  q_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  // Anything that slipped in between is failed, not left waiting.
+  {
+    std::lock_guard lock(q_mu_);
+    for (auto& r : queue_) {
+      r->status = Status::error(ErrorCode::kFailedPrecondition, "audit log is closed");
+      r->finish();
+    }
+    queue_.clear();
+  }
+  if (log_fd_ >= 0 && ::fsync(log_fd_) != 0 && result.isOk())
+    result = errnoStatus("cannot fsync", path("records.log"));
+  if (ckpt_fd_ >= 0 && ::fsync(ckpt_fd_) != 0 && result.isOk())
+    result = errnoStatus("cannot fsync", path("checkpoints.log"));
+  if (lock_fd_ >= 0) {
+    ::close(lock_fd_);  // releases the flock
+    lock_fd_ = -1;
+  }
+  return result;
+}
+
+Result<std::unique_ptr<AuditLog>> AuditLog::open(const AuditOptions& options, const Clock& clock) {
+  auto impl = std::make_unique<AuditLogImpl>(options, clock);
+  std::vector<std::string> repairs;
+  Status s = impl->open(repairs);
+  if (!s.isOk()) return s;
+  impl->startWriter();
+  std::unique_ptr<AuditLog> log(new AuditLog(std::move(impl)));
+  for (const auto& r : repairs) {
+    AuditEvent e{EventType::kAuditRepair, {{"action", "repair"}, {"detail", r}}, {}, {}};
+    auto seq = log->append(e);
+    if (!seq.isOk()) return seq.status();
+  }
+  AuditEvent opened{EventType::kAuditOpen,
+                    {{"records", std::to_string(log->sizeForTesting())},
+                     {"repairs", std::to_string(repairs.size())}},
+                    {},
+                    {}};
+  auto seq = log->append(opened);
+  if (!seq.isOk()) return seq.status();
+  s = log->checkpointNow();
+  if (!s.isOk()) return s;
+  return log;
+}
+
+AuditLog::AuditLog(std::unique_ptr<AuditLogImpl> impl) : impl_(std::move(impl)) {}
+AuditLog::~AuditLog() {
+  if (impl_) (void)impl_->close();
+}
+Result<uint64_t> AuditLog::append(const AuditEvent& event) {
+  return impl_->appendAsync(event).get();
+}
+std::future<Result<uint64_t>> AuditLog::appendAsync(const AuditEvent& event) {
+  return impl_->appendAsync(event);
+}
+Status AuditLog::shredSubject(const std::string& subject_key, const std::string& request_ref) {
+  return impl_->shredSubject(subject_key, request_ref);
+}
+Result<std::string> AuditLog::latestCheckpoint() const {
+  return impl_->latestCheckpoint();
+}
+Status AuditLog::checkpointNow() {
+  return impl_->checkpointNow();
+}
+Status AuditLog::health() const {
+  return impl_->health();
+}
+Status AuditLog::close() {
+  return impl_->close();
+}
+uint64_t AuditLog::sizeForTesting() const {
+  return impl_->size();
+}
+
+}  // namespace callwarden::audit

@@ -1,0 +1,89 @@
+#pragma once
+// The tamper-evident, encrypted audit log (ADR docs/adr/0001-audit-log.md, byte layout in
+// docs/audit-format.md).
+//
+// Thread-safety: all methods may be called concurrently from any number of threads. append()
+// blocks until its record is durable; concurrent appends are committed together (group
+// commit: one writer thread, one write + fdatasync per batch).
+// Ownership: open() returns the only owner; one AuditLog per directory (an flock on
+// <dir>/LOCK keeps a second process out). The Clock must outlive the log.
+// Failure: any I/O failure is sticky. After it, append() and checkpointNow() return
+// Unavailable and health() is not ok until the process reopens the log: the gate must then
+// deny (AUDIT_UNAVAILABLE). Nothing here throws.
+
+#include <chrono>
+#include <cstdint>
+#include <future>
+#include <memory>
+#include <string>
+
+#include "audit/AuditEvent.h"
+#include "common/Clock.h"
+#include "common/Result.h"
+
+namespace callwarden::audit {
+
+struct AuditOptions {
+  std::string dir;               // created 0700 if missing
+  std::string kek_file;          // see audit/Keys.h; must be 0600/0400
+  std::string signing_key_file;  // see audit/Keys.h; must be 0600/0400
+  /// Checkpoint origin prefix; the origin line is "<origin>/<log id hex>".
+  std::string origin = "callwarden/audit";
+  uint64_t checkpoint_every_records = 1000;
+  std::chrono::seconds checkpoint_every{60};
+};
+
+class AuditLogImpl;
+
+class AuditLog {
+ public:
+  /// Checks and loads the keys, takes the directory lock, verifies everything already stored
+  /// (the same checks as verifyLog), repairs a torn tail that no checkpoint covers (and logs
+  /// the repair as a kAuditRepair record), completes interrupted shreds, appends a kAuditOpen
+  /// record and signs a checkpoint. Fails with a message naming the problem if a key file is
+  /// missing or too permissive, the directory is unusable, or stored data covered by a
+  /// checkpoint is damaged (that is never repaired: run `callwarden audit verify`).
+  static Result<std::unique_ptr<AuditLog>> open(const AuditOptions& options, const Clock& clock);
+
+  /// Calls close() if the owner has not.
+  ~AuditLog();
+  AuditLog(const AuditLog&) = delete;
+  AuditLog& operator=(const AuditLog&) = delete;
+
+  /// Appends one record and returns its sequence number once it is on disk (fdatasync).
+  /// InvalidArgument for a malformed event (unknown type, personal data without a subject,
+  /// oversized field), FailedPrecondition after close() or if the subject was shredded while
+  /// the append was in flight, Unavailable once the log has failed.
+  Result<uint64_t> append(const AuditEvent& event);
+
+  /// append() without blocking: the future becomes ready when the record is durable or has
+  /// failed, with the same results. For callers that keep many appends in flight from few
+  /// threads (importers, benchmarks); group commit batches them like concurrent append()s.
+  std::future<Result<uint64_t>> appendAsync(const AuditEvent& event);
+
+  /// Crypto-shredding: destroys the data key of `subject_key` and appends a kErasure record
+  /// (clear fields: request_ref, subject_id, dek_version, result). Records sealed under the
+  /// key still verify but read as "shredded". A later append for the same subject_key starts
+  /// a new subject with a new key. A subject with no data gets an erasure record with
+  /// result=no_data. `request_ref` must not be personal data.
+  Status shredSubject(const std::string& subject_key, const std::string& request_ref);
+
+  /// The most recent signed checkpoint note (C2SP format, audit/Checkpoint.h).
+  Result<std::string> latestCheckpoint() const;
+  /// Signs and durably stores a checkpoint over all records now durable (no-op if none new).
+  Status checkpointNow();
+  /// Not ok once an append or checkpoint failed, after close(), or if the directory is not
+  /// writable.
+  Status health() const;
+  /// Appends kAuditClose, signs a final checkpoint, stops the writer and releases the lock.
+  /// Idempotent; returns the first error met.
+  Status close();
+
+  uint64_t sizeForTesting() const;
+
+ private:
+  explicit AuditLog(std::unique_ptr<AuditLogImpl> impl);
+  std::unique_ptr<AuditLogImpl> impl_;
+};
+
+}  // namespace callwarden::audit

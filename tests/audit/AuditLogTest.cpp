@@ -1,0 +1,335 @@
+// AuditLog: appends, group commit, checkpoint cadence, reopen, keys at open, fail-closed.
+
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <csignal>
+#include <set>
+#include <thread>
+
+#include "AuditTestSupport.h"
+#include "audit/Exporter.h"
+
+namespace callwarden::audit {
+namespace {
+
+using testing::AuditEnv;
+using testing::buildLog;
+using testing::decisionEvent;
+using testing::LogMutator;
+using testing::slurp;
+
+TEST(AuditLog, AppendReturnsDenseSequenceNumbers) {
+  AuditEnv env;
+  auto log = AuditLog::open(env.options(), env.clock);
+  ASSERT_TRUE(log.isOk()) << log.status().toString();
+  // seq 0 is the kAuditOpen record.
+  for (uint64_t i = 1; i <= 5; ++i) {
+    auto seq = (*log)->append(decisionEvent(static_cast<int>(i), true));
+    ASSERT_TRUE(seq.isOk());
+    EXPECT_EQ(*seq, i);
+  }
+  EXPECT_TRUE((*log)->health().isOk());
+  ASSERT_TRUE((*log)->close().isOk());
+  EXPECT_FALSE((*log)->health().isOk());
+  EXPECT_EQ((*log)->append(decisionEvent(1, false)).status().code(),
+            ErrorCode::kFailedPrecondition);
+  auto report = verifyLog(env.verifyOptions(true));
+  EXPECT_EQ(report.exit_code, 0) << toText(report);
+  EXPECT_EQ(report.records, 7u);  // open + 5 + close
+  EXPECT_EQ(report.decrypted, 5u);
+}
+
+TEST(AuditLog, ConcurrentAppendsAreAllDurableAndDistinct) {
+  AuditEnv env;
+  auto log = AuditLog::open(env.options(100), env.clock);
+  ASSERT_TRUE(log.isOk());
+  constexpr int kThreads = 16, kPer = 200;
+  std::vector<std::vector<uint64_t>> seqs(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPer; ++i) {
+        auto s = (*log)->append(decisionEvent(t * kPer + i, i % 3 == 0));
+        if (s.isOk()) seqs[t].push_back(*s);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<uint64_t> all;
+  for (auto& v : seqs) {
+    EXPECT_EQ(v.size(), static_cast<size_t>(kPer));
+    all.insert(v.begin(), v.end());
+  }
+  EXPECT_EQ(all.size(), static_cast<size_t>(kThreads * kPer));
+  EXPECT_EQ(*all.begin(), 1u);
+  EXPECT_EQ(*all.rbegin(), static_cast<uint64_t>(kThreads * kPer));
+  ASSERT_TRUE((*log)->close().isOk());
+  auto report = verifyLog(env.verifyOptions(true));
+  EXPECT_EQ(report.exit_code, 0) << toText(report);
+  EXPECT_EQ(report.records, static_cast<uint64_t>(kThreads * kPer + 2));
+}
+
+TEST(AuditLog, CheckpointEveryNRecords) {
+  AuditEnv env;
+  auto log = AuditLog::open(env.options(5), env.clock);
+  ASSERT_TRUE(log.isOk());
+  for (int i = 0; i < 12; ++i) ASSERT_TRUE((*log)->append(decisionEvent(i, false)).isOk());
+  // Sequential appends are batches of one; the writer checkpoints right after the batch that
+  // reaches N, before waking the appender.
+  auto note = (*log)->latestCheckpoint();
+  ASSERT_TRUE(note.isOk());
+  EXPECT_NE(note->find("\n11\n"), std::string::npos) << *note;  // 1 open + 10 appends
+  LogMutator m(env);
+  EXPECT_EQ(m.checkpointNotes().size(), 4u);  // sizes 0 (new log), 1 (open), 6, 11
+  ASSERT_TRUE((*log)->close().isOk());
+}
+
+TEST(AuditLog, CheckpointEveryTSecondsUsesInjectedClock) {
+  AuditEnv env;
+  AuditOptions o = env.options(1000000);
+  o.checkpoint_every = std::chrono::seconds(60);
+  auto log = AuditLog::open(o, env.clock);
+  ASSERT_TRUE(log.isOk());
+  ASSERT_TRUE((*log)->append(decisionEvent(1, false)).isOk());
+  env.clock.advance(std::chrono::seconds(59));
+  ASSERT_TRUE((*log)->append(decisionEvent(2, false)).isOk());
+  EXPECT_NE((*log)->latestCheckpoint()->find("\n1\n"), std::string::npos);
+  env.clock.advance(std::chrono::seconds(2));
+  // The writer polls the clock; give it a few rounds.
+  for (int i = 0; i < 50 && (*log)->latestCheckpoint()->find("\n3\n") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE((*log)->latestCheckpoint()->find("\n3\n"), std::string::npos)
+      << *(*log)->latestCheckpoint();
+  ASSERT_TRUE((*log)->close().isOk());
+}
+
+TEST(AuditLog, CheckpointIsAC2spSignedNote) {
+  AuditEnv env;
+  auto log = AuditLog::open(env.options(), env.clock);
+  ASSERT_TRUE(log.isOk());
+  auto note = (*log)->latestCheckpoint();
+  ASSERT_TRUE(note.isOk());
+  auto keys = parseNoteKey(env.verifier_key);
+  ASSERT_TRUE(keys.isOk());
+  std::vector<NoteKey> trusted;
+  trusted.push_back(std::move(*keys));
+  Checkpoint cp;
+  ASSERT_EQ(openCheckpoint(*note, trusted, cp), NoteError::kNone);
+  EXPECT_EQ(cp.size, 1u);
+  EXPECT_EQ(cp.origin.rfind("callwarden/audit/", 0), 0u);
+  EXPECT_EQ(cp.time_s, 1784148000);  // 2026-07-15T20:40:00Z
+  EXPECT_NE(note->find("\n\n\xe2\x80\x94 callwarden-audit "), std::string::npos);
+}
+
+TEST(AuditLog, ReopenContinuesTheChain) {
+  AuditEnv env;
+  buildLog(env, 7);
+  {
+    env.clock.advance(std::chrono::seconds(5));
+    auto log = AuditLog::open(env.options(), env.clock);
+    ASSERT_TRUE(log.isOk()) << log.status().toString();
+    auto seq = (*log)->append(decisionEvent(100, true));
+    ASSERT_TRUE(seq.isOk());
+    EXPECT_EQ(*seq, 10u);  // open, 7, close, open
+    ASSERT_TRUE((*log)->close().isOk());
+  }
+  auto report = verifyLog(env.verifyOptions(true));
+  EXPECT_EQ(report.exit_code, 0) << toText(report);
+  EXPECT_EQ(report.records, 12u);
+}
+
+TEST(AuditLog, SecondOpenOfSameDirectoryIsRefused) {
+  AuditEnv env;
+  auto a = AuditLog::open(env.options(), env.clock);
+  ASSERT_TRUE(a.isOk());
+  auto b = AuditLog::open(env.options(), env.clock);
+  ASSERT_FALSE(b.isOk());
+  EXPECT_EQ(b.status().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_NE(b.status().message().find("in use"), std::string::npos);
+}
+
+TEST(AuditLog, RejectsMalformedEvents) {
+  AuditEnv env;
+  auto log = AuditLog::open(env.options(), env.clock);
+  ASSERT_TRUE(log.isOk());
+  AuditEvent no_subject{EventType::kDecision, {}, "", {{"phone", "+15415550123"}}};
+  EXPECT_EQ((*log)->append(no_subject).status().code(), ErrorCode::kInvalidArgument);
+  AuditEvent bad_type{static_cast<EventType>(999), {}, "", {}};
+  EXPECT_EQ((*log)->append(bad_type).status().code(), ErrorCode::kInvalidArgument);
+  AuditEvent huge{EventType::kDecision, {{"x", std::string(17u << 20, 'a')}}, "", {}};
+  EXPECT_EQ((*log)->append(huge).status().code(), ErrorCode::kInvalidArgument);
+  // A rejected event does not use up a sequence number or hurt health.
+  EXPECT_EQ((*log)->append(decisionEvent(1, false)).value(), 1u);
+  EXPECT_TRUE((*log)->health().isOk());
+}
+
+TEST(AuditLog, RefusesToOpenWithMissingKeyFile) {
+  AuditEnv env;
+  AuditOptions o = env.options();
+  o.kek_file = env.tmp.path() + "/nope";
+  auto log = AuditLog::open(o, env.clock);
+  ASSERT_FALSE(log.isOk());
+  EXPECT_EQ(log.status().code(), ErrorCode::kNotFound);
+  EXPECT_NE(log.status().message().find(o.kek_file), std::string::npos);
+  EXPECT_NE(log.status().message().find("keys init"), std::string::npos);
+}
+
+TEST(AuditLog, RefusesToOpenWithGroupOrOtherReadableKeyFile) {
+  const struct {
+    const char* name;
+    mode_t mode;
+    bool ok;
+  } cases[] = {{"0600", 0600, true},  {"0400", 0400, true},  {"0640", 0640, false},
+               {"0604", 0604, false}, {"0620", 0620, false}, {"0666", 0666, false}};
+  for (const auto& c : cases) {
+    AuditEnv env;
+    ASSERT_EQ(::chmod(env.sk.c_str(), c.mode), 0);
+    Status s = checkKeyFile(env.sk);
+    EXPECT_EQ(s.isOk(), c.ok) << c.name << ": " << s.toString();
+    auto log = AuditLog::open(env.options(), env.clock);
+    EXPECT_EQ(log.isOk(), c.ok) << c.name;
+    if (!c.ok) {
+      EXPECT_EQ(log.status().code(), ErrorCode::kPermissionDenied);
+      EXPECT_NE(log.status().message().find("chmod 600"), std::string::npos)
+          << log.status().message();
+      EXPECT_NE(log.status().message().find(c.name), std::string::npos) << log.status().message();
+    }
+  }
+}
+
+TEST(AuditLog, InitKeysCreatesPrivateFilesAndRefusesOverwrite) {
+  testing::TempDir tmp;
+  const std::string kek = tmp.path() + "/kek", sk = tmp.path() + "/sk";
+  auto pub = initKeys(kek, sk);
+  ASSERT_TRUE(pub.isOk()) << pub.status().toString();
+  EXPECT_EQ(pub->rfind("callwarden-audit+", 0), 0u) << *pub;
+  EXPECT_EQ(pub->find("PRIVATE"), std::string::npos);
+  for (const auto& p : {kek, sk}) {
+    struct stat st {};
+    ASSERT_EQ(::stat(p.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << p;
+  }
+  const std::string before = slurp(kek);
+  auto again = initKeys(kek, tmp.path() + "/sk2");
+  ASSERT_FALSE(again.isOk());
+  EXPECT_EQ(again.status().code(), ErrorCode::kConflict);
+  EXPECT_EQ(slurp(kek), before);
+  EXPECT_FALSE(fileExists(tmp.path() + "/sk2"));
+  // The returned verifier key verifies what the signing key signs.
+  auto signer = loadSigningKey(sk);
+  auto verifier = parseNoteKey(*pub);
+  ASSERT_TRUE(signer.isOk() && verifier.isOk());
+  EXPECT_EQ(signer->key_id, verifier->key_id);
+  auto sig = signer->key.sign("hello");
+  EXPECT_TRUE(verifier->key.verify("hello", sig->data()));
+}
+
+TEST(AuditLog, DeletedDirectoryFailsClosed) {
+  AuditEnv env;
+  auto log = AuditLog::open(env.options(), env.clock);
+  ASSERT_TRUE(log.isOk());
+  ASSERT_TRUE((*log)->append(decisionEvent(1, false)).isOk());
+  std::filesystem::remove_all(env.dir);
+  EXPECT_FALSE((*log)->health().isOk());
+  auto seq = (*log)->append(decisionEvent(2, false));
+  ASSERT_FALSE(seq.isOk());
+  EXPECT_EQ(seq.status().code(), ErrorCode::kUnavailable);
+  // Sticky: it stays failed.
+  EXPECT_EQ((*log)->append(decisionEvent(3, false)).status().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ((*log)->health().code(), ErrorCode::kUnavailable);
+}
+
+// A real write failure (EFBIG from RLIMIT_FSIZE) in a child process, so the limit cannot
+// affect the rest of the test binary. The child reports through its exit status.
+TEST(AuditLog, WriteFailureMakesAppendFailAndHealthBad) {
+  AuditEnv env;
+  {
+    auto log = AuditLog::open(env.options(), env.clock);
+    ASSERT_TRUE(log.isOk());
+  }
+  const off_t size = static_cast<off_t>(std::filesystem::file_size(env.records()));
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    auto log = AuditLog::open(env.options(), env.clock);
+    if (!log.isOk()) ::_exit(10);
+    struct rlimit rl {};
+    rl.rlim_cur = rl.rlim_max = static_cast<rlim_t>(size + 4096);
+    if (::setrlimit(RLIMIT_FSIZE, &rl) != 0) ::_exit(11);
+    AuditEvent big{EventType::kDecision, {{"pad", std::string(1500, 'p')}}, "", {}};
+    int ok = 0;
+    for (int i = 0; i < 20; ++i) {
+      auto s = (*log)->append(big);
+      if (!s.isOk()) {
+        if (s.status().code() != ErrorCode::kUnavailable) ::_exit(12);
+        if ((*log)->health().isOk()) ::_exit(13);
+        if ((*log)->append(decisionEvent(1, false)).isOk()) ::_exit(14);
+        ::_exit(ok > 0 ? 0 : 15);
+      }
+      ++ok;
+    }
+    ::_exit(16);  // never failed
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  // The torn, unacknowledged tail is repaired at the next open, and the repair is logged.
+  auto log = AuditLog::open(env.options(), env.clock);
+  ASSERT_TRUE(log.isOk()) << log.status().toString();
+  ASSERT_TRUE((*log)->close().isOk());
+  auto report = verifyLog(env.verifyOptions(true));
+  EXPECT_EQ(report.exit_code, 0) << toText(report);
+  std::ostringstream out;
+  ASSERT_TRUE(
+      exportRecords(env.verifyOptions(true), Timestamp::min(), Timestamp::max(), out).isOk());
+  EXPECT_NE(out.str().find("\"type\":\"audit_repair\""), std::string::npos);
+}
+
+TEST(AuditLog, TornTailIsRepairedAndLogged) {
+  AuditEnv env;
+  buildLog(env, 5);
+  // A crash in the middle of a batch write: half a frame after the last checkpoint.
+  std::string all = slurp(env.records());
+  LogMutator m(env);
+  testing::spit(env.records(), all + m.frame(2).substr(0, 40));
+  auto log = AuditLog::open(env.options(), env.clock);
+  ASSERT_TRUE(log.isOk()) << log.status().toString();
+  ASSERT_TRUE((*log)->close().isOk());
+  auto report = verifyLog(env.verifyOptions());
+  EXPECT_EQ(report.exit_code, 0) << toText(report);
+  std::ostringstream out;
+  ASSERT_TRUE(exportRecords(env.verifyOptions(), Timestamp::min(), Timestamp::max(), out).isOk());
+  EXPECT_NE(out.str().find("records.log: cut 40 bytes"), std::string::npos) << out.str();
+}
+
+TEST(AuditLog, DamageCoveredByCheckpointIsNeverRepaired) {
+  AuditEnv env;
+  buildLog(env, 5);
+  LogMutator m(env);
+  m.flipBit(m.offsetOf(3) + 60, 2);
+  const std::string before = slurp(env.records());
+  auto log = AuditLog::open(env.options(), env.clock);
+  ASSERT_FALSE(log.isOk());
+  EXPECT_EQ(log.status().code(), ErrorCode::kCorruption);
+  EXPECT_NE(log.status().message().find("audit verify"), std::string::npos);
+  EXPECT_EQ(slurp(env.records()), before);  // untouched
+}
+
+TEST(AuditLog, ChangedOriginIsRefused) {
+  AuditEnv env;
+  buildLog(env, 2);
+  AuditOptions o = env.options();
+  o.origin = "other/origin";
+  auto log = AuditLog::open(o, env.clock);
+  ASSERT_FALSE(log.isOk());
+  EXPECT_NE(log.status().message().find("origin"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace callwarden::audit
