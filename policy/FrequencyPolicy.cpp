@@ -9,12 +9,12 @@ namespace {
 using std::chrono::hours;
 
 constexpr std::array<std::string_view, 6> kAccountFlags = {
-    "cease_communication",  // 15 U.S.C. 1692c(c); 12 CFR 1006.6(c)
-    "attorney_represented", // 12 CFR 1006.6(b)(2)
-    "bankruptcy",           // 11 U.S.C. 362 / 524
-    "dispute_pending",      // 15 U.S.C. 1692g(b)
-    "workplace_prohibits",  // 12 CFR 1006.6(b)(1)(iii)
-    "phone_refused",        // 12 CFR 1006.14(h): the person asked not to be called
+    "cease_communication",   // 15 U.S.C. 1692c(c); 12 CFR 1006.6(c)
+    "attorney_represented",  // 12 CFR 1006.6(b)(2)
+    "bankruptcy",            // 11 U.S.C. 362 / 524
+    "dispute_pending",       // 15 U.S.C. 1692g(b)
+    "workplace_prohibits",   // 12 CFR 1006.6(b)(1)(iii)
+    "phone_refused",         // 12 CFR 1006.14(h): the person asked not to be called
 };
 
 date::local_days localDay(const date::time_zone* z, Timestamp t) {
@@ -38,11 +38,13 @@ bool isRegf(const FrequencyRule& r) {
 }
 
 // Earliest instant >= at when a count rule lets one more call through, or `at` if it does now.
-Timestamp countFreeAt(const FrequencyRule& rule, const KeyHistory& key, const FrequencyInput& in, bool rolling) {
+Timestamp countFreeAt(const FrequencyRule& rule, const KeyHistory& key, const FrequencyInput& in,
+                      bool rolling) {
   const int limit = std::max(rule.limit, 0);
   if (rolling) {
-    const auto window = rule.window == FrequencyRule::Window::kRollingHours ? hours(rule.length)
-                                                                             : hours(24 * rule.length);
+    const auto window = rule.window == FrequencyRule::Window::kRollingHours
+                            ? hours(rule.length)
+                            : hours(24 * rule.length);
     // Calls in (t - window, t]; sorted newest first, the call `limit` places back must have
     // left the window: t' = a_limit + window.
     std::vector<Timestamp> recent;
@@ -67,13 +69,14 @@ Timestamp countFreeAt(const FrequencyRule& rule, const KeyHistory& key, const Fr
     if (static_cast<int>(days.size()) < limit) continue;
     if (limit == 0) return Timestamp::max();
     std::nth_element(days.begin(), days.begin() + (limit - 1), days.end(), std::greater<>());
-    latest = std::max(latest, startOfDay(z, days[static_cast<size_t>(limit - 1)] + date::days(rule.length)));
+    latest = std::max(
+        latest, startOfDay(z, days[static_cast<size_t>(limit - 1)] + date::days(rule.length)));
   }
   return latest;
 }
 
-Timestamp conversationFreeAt(const FrequencyRule& rule, const KeyHistory& key, const FrequencyInput& in,
-                             bool rolling) {
+Timestamp conversationFreeAt(const FrequencyRule& rule, const KeyHistory& key,
+                             const FrequencyInput& in, bool rolling) {
   Timestamp latest = in.at;
   for (auto c : key.conversations) {
     if (c > in.at) continue;  // a conversation recorded for the future does not block the past
@@ -106,14 +109,14 @@ const DirectConsent* coveringConsent(const KeyHistory& key, const FrequencyInput
 
 std::string describe(const FrequencyRule& rule, const KeyHistory& key) {
   if (rule.kind == FrequencyRule::Kind::kPostConversation) {
-    return "a conversation about " + key.key + " took place within " + std::to_string(rule.length) + " days (" +
-           rule.citation + ")";
+    return "a conversation about " + key.key + " took place within " + std::to_string(rule.length) +
+           " days (" + rule.citation + ")";
   }
   std::string window = rule.window == FrequencyRule::Window::kRollingHours
                            ? std::to_string(rule.length) + " hours"
                            : std::to_string(rule.length) + " days";
-  return std::to_string(rule.limit) + " calls about " + key.key + " within " + window + " already (" +
-         rule.citation + ")";
+  return std::to_string(rule.limit) + " calls about " + key.key + " within " + window +
+         " already (" + rule.citation + ")";
 }
 
 }  // namespace
@@ -151,12 +154,15 @@ FrequencyDecision evaluateFrequency(const FrequencyInput& in, std::span<const Fr
     for (const FrequencyRule& rule : rules) {
       if (rule.scope != key.scope || !appliesTo(rule, in)) continue;
       if (consent != nullptr && isRegf(rule)) continue;
-      const bool rolling = options.regf_rolling_168h && isRegf(rule);
+      // With no candidate zone there is no local calendar to count in; the rolling window is
+      // never less strict than the calendar one (regulations.md 2.3.5), so fall back to it.
+      const bool rolling = (options.regf_rolling_168h || in.zones.empty()) && isRegf(rule);
       Timestamp free_at;
       if (rule.kind == FrequencyRule::Kind::kPostConversation) {
         free_at = conversationFreeAt(rule, key, in, rolling);
       } else {
-        free_at = countFreeAt(rule, key, in, rolling || rule.window == FrequencyRule::Window::kRollingHours);
+        free_at = countFreeAt(rule, key, in,
+                              rolling || rule.window == FrequencyRule::Window::kRollingHours);
       }
       if (free_at > in.at) {
         out.reasons.push_back({rule.code, rule.id, describe(rule, key)});

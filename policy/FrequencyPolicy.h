@@ -94,7 +94,8 @@ struct FrequencyDecision {
   std::vector<std::pair<std::string, std::string>> excluded_keys;  // (key, consent id)
 };
 
-FrequencyDecision evaluateFrequency(const FrequencyInput& input, std::span<const FrequencyRule> rules,
+FrequencyDecision evaluateFrequency(const FrequencyInput& input,
+                                    std::span<const FrequencyRule> rules,
                                     const FrequencyOptions& options);
 
 }  // namespace callwarden::policy

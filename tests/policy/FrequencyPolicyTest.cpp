@@ -9,7 +9,9 @@
 namespace callwarden::policy {
 namespace {
 
-Timestamp T(const char* s) { return parseRfc3339(s).value(); }
+Timestamp T(const char* s) {
+  return parseRfc3339(s).value();
+}
 
 const std::vector<FrequencyRule>& rules() {
   using R = FrequencyRule;
@@ -17,12 +19,14 @@ const std::vector<FrequencyRule>& rules() {
       {"US/regf-7-in-7", "12 CFR 1006.14(b)(2)(i)(A)", R::Kind::kCount, ReasonCode::kRegf7In7,
        Purpose::kDebtCollection, kJurisdictionUs, R::Scope::kDebt, 7, R::Window::kCalendarDays, 7},
       {"US/regf-post-conversation", "12 CFR 1006.14(b)(2)(i)(B)", R::Kind::kPostConversation,
-       ReasonCode::kRegfPostConversation, Purpose::kDebtCollection, kJurisdictionUs, R::Scope::kDebt, 0,
-       R::Window::kCalendarDays, 7},
-      {"US-MA/collection-2-per-7", "940 CMR 7.04(1)(f)", R::Kind::kCount, ReasonCode::kStateFrequencyCap,
-       Purpose::kDebtCollection, *stateJurisdiction("MA"), R::Scope::kDebt, 2, R::Window::kCalendarDays, 7},
-      {"US-FL/3-per-24h", "Fla. Stat. 501.616(6)(b)", R::Kind::kCount, ReasonCode::kStateFrequencyCap,
-       Purpose::kTelemarketing, *stateJurisdiction("FL"), R::Scope::kSubjectMatter, 3, R::Window::kRollingHours, 24},
+       ReasonCode::kRegfPostConversation, Purpose::kDebtCollection, kJurisdictionUs,
+       R::Scope::kDebt, 0, R::Window::kCalendarDays, 7},
+      {"US-MA/collection-2-per-7", "940 CMR 7.04(1)(f)", R::Kind::kCount,
+       ReasonCode::kStateFrequencyCap, Purpose::kDebtCollection, *stateJurisdiction("MA"),
+       R::Scope::kDebt, 2, R::Window::kCalendarDays, 7},
+      {"US-FL/3-per-24h", "Fla. Stat. 501.616(6)(b)", R::Kind::kCount,
+       ReasonCode::kStateFrequencyCap, Purpose::kTelemarketing, *stateJurisdiction("FL"),
+       R::Scope::kSubjectMatter, 3, R::Window::kRollingHours, 24},
   };
   return r;
 }
@@ -36,7 +40,8 @@ struct Fixture {
   Purpose purpose = Purpose::kDebtCollection;
   FrequencyOptions options;
 
-  explicit Fixture(std::initializer_list<const char*> tz, std::initializer_list<const char*> states = {}) {
+  explicit Fixture(std::initializer_list<const char*> tz,
+                   std::initializer_list<const char*> states = {}) {
     for (auto z : tz) zones.push_back(date::locate_zone(z));
     jurisdictions.set(kJurisdictionUs);
     for (auto s : states) jurisdictions.set(static_cast<size_t>(*stateJurisdiction(s)));
@@ -62,7 +67,8 @@ struct Fixture {
 };
 
 bool hasReason(const FrequencyDecision& d, ReasonCode c) {
-  return std::any_of(d.reasons.begin(), d.reasons.end(), [&](const Reason& r) { return r.code == c; });
+  return std::any_of(d.reasons.begin(), d.reasons.end(),
+                     [&](const Reason& r) { return r.code == c; });
 }
 
 // TV-7: 7 calls Mon 2026-03-02 (3), Tue (2), Wed (2) in America/Chicago.
@@ -82,7 +88,8 @@ TEST(FrequencyPolicy, Tv7CalendarEighthCallDeniedUntilMonday) {
   EXPECT_FALSE(d.allowed);
   EXPECT_TRUE(hasReason(d, ReasonCode::kRegf7In7));
   ASSERT_TRUE(d.free_at);
-  EXPECT_EQ(formatRfc3339(*d.free_at), "2026-03-09T05:00:00Z");  // Mon 00:00 CDT; the window opens at 08:00
+  EXPECT_EQ(formatRfc3339(*d.free_at),
+            "2026-03-09T05:00:00Z");  // Mon 00:00 CDT; the window opens at 08:00
   EXPECT_TRUE(f.at("2026-03-09T08:00:00-05:00").allowed);
   // Mar 3-9 then holds 4: three more calls that Monday.
   f.key("D1").attempts.push_back(T("2026-03-09T08:00:00-05:00"));
@@ -97,7 +104,8 @@ TEST(FrequencyPolicy, Tv7StrictRollingWindowAcrossDst) {
   EXPECT_FALSE(f.at("2026-03-09T09:30:00-05:00").allowed);
   auto d = f.at("2026-03-09T09:30:00-05:00");
   ASSERT_TRUE(d.free_at);
-  EXPECT_EQ(formatRfc3339(*d.free_at), "2026-03-09T15:00:00Z");  // 09:00 CST Mar 2 + 168 h = 10:00 CDT
+  EXPECT_EQ(formatRfc3339(*d.free_at),
+            "2026-03-09T15:00:00Z");  // 09:00 CST Mar 2 + 168 h = 10:00 CDT
   EXPECT_TRUE(f.at("2026-03-09T10:00:00-05:00").allowed);
   f.key("D1").attempts.push_back(T("2026-03-09T10:00:00-05:00"));
   auto second = f.at("2026-03-09T12:59:00-05:00");
@@ -122,9 +130,10 @@ TEST(FrequencyPolicy, Tv8ConversationBlocksThroughDaySeven) {
 TEST(FrequencyPolicy, Tv9LeapDayIsADay) {
   Fixture f({"America/New_York"});
   auto& d1 = f.key("D1");
-  for (const char* t : {"2028-02-24T09:00:00-05:00", "2028-02-24T10:00:00-05:00", "2028-02-24T11:00:00-05:00",
-                        "2028-02-25T09:00:00-05:00", "2028-02-25T10:00:00-05:00", "2028-02-26T09:00:00-05:00",
-                        "2028-02-26T10:00:00-05:00"}) {
+  for (const char* t :
+       {"2028-02-24T09:00:00-05:00", "2028-02-24T10:00:00-05:00", "2028-02-24T11:00:00-05:00",
+        "2028-02-25T09:00:00-05:00", "2028-02-25T10:00:00-05:00", "2028-02-26T09:00:00-05:00",
+        "2028-02-26T10:00:00-05:00"}) {
     d1.attempts.push_back(T(t));
   }
   auto d = f.at("2028-02-29T12:00:00-05:00");
@@ -143,7 +152,8 @@ TEST(FrequencyPolicy, Tv10OnlyCountedAttemptsCount) {
   // The ledger omits busy and not-in-service attempts; six counted ones leave the 7th slot.
   Fixture f({"America/Chicago"});
   auto& d1 = f.key("D1");
-  for (int i = 0; i < 6; ++i) d1.attempts.push_back(T("2026-03-02T09:00:00-06:00") + std::chrono::hours(i));
+  for (int i = 0; i < 6; ++i)
+    d1.attempts.push_back(T("2026-03-02T09:00:00-06:00") + std::chrono::hours(i));
   auto d = f.at("2026-03-04T10:00:00-06:00");
   EXPECT_TRUE(d.allowed);
   EXPECT_EQ(d.counted_keys, std::vector<std::string>{"D1"});
@@ -154,7 +164,8 @@ TEST(FrequencyPolicy, Tv10OnlyCountedAttemptsCount) {
 TEST(FrequencyPolicy, Tv11MultipleDebtsCountAgainstEach) {
   Fixture f({"America/Chicago"});
   auto& d1 = f.key("D1");
-  for (int i = 0; i < 7; ++i) d1.attempts.push_back(T("2026-03-02T09:00:00-06:00") + std::chrono::hours(i));
+  for (int i = 0; i < 7; ++i)
+    d1.attempts.push_back(T("2026-03-02T09:00:00-06:00") + std::chrono::hours(i));
   f.key("D2");
   auto d = f.at("2026-03-03T10:00:00-06:00");
   EXPECT_FALSE(d.allowed);
@@ -169,7 +180,8 @@ TEST(FrequencyPolicy, Tv12GroupedStudentLoansShareOneCount) {
   // The ledger maps SL-A and SL-B to one group key; 4 + 3 calls are 7 on that key.
   Fixture f({"America/Chicago"});
   auto& group = f.key("SL");
-  for (int i = 0; i < 7; ++i) group.attempts.push_back(T("2026-03-02T09:00:00-06:00") + std::chrono::hours(i));
+  for (int i = 0; i < 7; ++i)
+    group.attempts.push_back(T("2026-03-02T09:00:00-06:00") + std::chrono::hours(i));
   EXPECT_FALSE(f.at("2026-03-03T10:00:00-06:00").allowed);
 }
 
@@ -219,7 +231,8 @@ TEST(FrequencyPolicy, Tv14FloridaCapIsElapsedTimeAcrossSpringForward) {
   Fixture f({"America/New_York"}, {"FL"});
   f.purpose = Purpose::kTelemarketing;
   f.key("S1|solar", FrequencyRule::Scope::kSubjectMatter).attempts = {
-      T("2026-03-07T10:00:00-05:00"), T("2026-03-07T12:00:00-05:00"), T("2026-03-07T14:00:00-05:00")};
+      T("2026-03-07T10:00:00-05:00"), T("2026-03-07T12:00:00-05:00"),
+      T("2026-03-07T14:00:00-05:00")};
   auto d = f.at("2026-03-08T10:00:00-04:00");
   EXPECT_FALSE(d.allowed);
   EXPECT_TRUE(hasReason(d, ReasonCode::kStateFrequencyCap));
@@ -247,7 +260,8 @@ TEST(FrequencyPolicy, CalendarDaysUseTheLongestBlockAcrossZones) {
   // or the same, and the free day is the later of the two zones' answers.
   Fixture f({"America/New_York", "Pacific/Honolulu"});
   auto& d1 = f.key("D1");
-  for (int i = 0; i < 7; ++i) d1.attempts.push_back(T("2026-07-06T14:00:00-04:00") + std::chrono::hours(i));
+  for (int i = 0; i < 7; ++i)
+    d1.attempts.push_back(T("2026-07-06T14:00:00-04:00") + std::chrono::hours(i));
   auto d = f.at("2026-07-10T15:00:00-04:00");
   EXPECT_FALSE(d.allowed);
   // New York frees at Mon Jul 13 00:00 EDT (04:00Z); Honolulu dates every call Jul 6 too
@@ -258,7 +272,8 @@ TEST(FrequencyPolicy, CalendarDaysUseTheLongestBlockAcrossZones) {
 TEST(FrequencyPolicy, DstFallBackInsideTheSevenDayWindow) {
   Fixture f({"America/New_York"});
   auto& d1 = f.key("D1");
-  for (int i = 0; i < 7; ++i) d1.attempts.push_back(T("2026-10-29T10:00:00-04:00") + std::chrono::minutes(10 * i));
+  for (int i = 0; i < 7; ++i)
+    d1.attempts.push_back(T("2026-10-29T10:00:00-04:00") + std::chrono::minutes(10 * i));
   auto d = f.at("2026-11-04T10:00:00-05:00");
   EXPECT_FALSE(d.allowed);
   EXPECT_EQ(formatRfc3339(*d.free_at), "2026-11-05T05:00:00Z");  // Thu Nov 5 00:00 EST
@@ -282,12 +297,29 @@ TEST(FrequencyPolicy, AccountFlagsBlockCollectionOnly) {
 TEST(FrequencyPolicy, EveryFailingRuleIsListed) {
   Fixture f({"America/New_York"}, {"MA"});
   auto& d1 = f.key("D1");
-  for (int i = 0; i < 7; ++i) d1.attempts.push_back(T("2026-06-01T10:00:00-04:00") + std::chrono::hours(i));
+  for (int i = 0; i < 7; ++i)
+    d1.attempts.push_back(T("2026-06-01T10:00:00-04:00") + std::chrono::hours(i));
   d1.conversations = {T("2026-06-01T12:00:00-04:00")};
   auto d = f.at("2026-06-02T10:00:00-04:00");
   EXPECT_TRUE(hasReason(d, ReasonCode::kRegf7In7));
   EXPECT_TRUE(hasReason(d, ReasonCode::kRegfPostConversation));
   EXPECT_TRUE(hasReason(d, ReasonCode::kStateFrequencyCap));
+}
+
+}  // namespace
+}  // namespace callwarden::policy
+
+namespace callwarden::policy {
+namespace {
+
+TEST(FrequencyPolicy, NoCandidateZoneFallsBackToTheRollingWindow) {
+  Fixture f({});
+  auto& d1 = f.key("D1");
+  for (int i = 0; i < 7; ++i)
+    d1.attempts.push_back(T("2026-03-02T15:00:00Z") + std::chrono::hours(i));
+  auto d = f.at("2026-03-05T15:00:00Z");
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(formatRfc3339(*d.free_at), "2026-03-09T15:00:00Z");
 }
 
 }  // namespace
