@@ -1,10 +1,15 @@
 #include "app/CliCommands.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "app/Config.h"
+#include "audit/Exporter.h"
+#include "audit/Keys.h"
+#include "audit/Verifier.h"
 #include "common/Hex.h"
 #include "common/Random.h"
+#include "common/Rfc3339.h"
 #include "common/Sha256.h"
 
 namespace callwarden::app {
@@ -95,6 +100,82 @@ int configCheck(const std::vector<std::string>& argv, std::ostream& out, std::os
   return 0;
 }
 
+// Loads --config and reports a usage error (exit 3) when it is missing or bad.
+std::optional<Config> configFrom(const CliArgs& args, std::ostream& err) {
+  if (!args.has("config")) {
+    err << "callwarden: --config=PATH is required\n";
+    return std::nullopt;
+  }
+  auto c = loadConfig(args.get("config"), processEnv());
+  if (!c.isOk()) {
+    err << "callwarden: " << c.status().toString() << "\n";
+    return std::nullopt;
+  }
+  return *c;
+}
+
+audit::VerifyOptions verifyOptions(const Config& c, const CliArgs& args) {
+  audit::VerifyOptions o;
+  o.dir = c.audit_dir;
+  o.signing_key_file = c.audit_signing_key_file;
+  o.kek_file = c.audit_kek_file;
+  o.trusted_checkpoint_file = args.get("trusted-checkpoint");
+  return o;
+}
+
+int keysInit(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+  auto args = parseCliArgs(argv, {"config"}, {}, err);
+  if (!args) return 3;
+  auto c = configFrom(*args, err);
+  if (!c) return 3;
+  // The key directory is created private; an existing one is left as it is.
+  for (const auto& f : {c->audit_kek_file, c->audit_signing_key_file}) {
+    std::filesystem::path dir = std::filesystem::path(f).parent_path();
+    std::error_code ec;
+    if (!dir.empty() && std::filesystem::create_directories(dir, ec)) {
+      std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+    }
+  }
+  auto pub = audit::initKeys(c->audit_kek_file, c->audit_signing_key_file);
+  if (!pub.isOk()) {
+    err << "callwarden keys init: " << pub.status().message() << "\n";
+    return 1;
+  }
+  out << "created " << c->audit_kek_file << " and " << c->audit_signing_key_file
+      << " (mode 0600)\n";
+  out << "checkpoint verifier key (keep a copy outside this host):\n" << *pub << "\n";
+  return 0;
+}
+
+int auditVerify(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+  auto args = parseCliArgs(argv, {"config", "trusted-checkpoint"}, {"json"}, err);
+  if (!args) return 3;
+  auto c = configFrom(*args, err);
+  if (!c) return 3;
+  auto report = audit::verifyLog(verifyOptions(*c, *args));
+  out << (args->has("json") ? audit::toJson(report) : audit::toText(report));
+  return report.exit_code;
+}
+
+int auditExport(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+  auto args = parseCliArgs(argv, {"config", "from", "to"}, {}, err);
+  if (!args) return 3;
+  auto c = configFrom(*args, err);
+  if (!c) return 3;
+  auto from = parseRfc3339(args->get("from", "1970-01-01T00:00:00Z"));
+  auto to = parseRfc3339(args->get("to", "9999-12-31T23:59:59Z"));
+  if (!from.isOk() || !to.isOk()) {
+    err << "callwarden audit export: --from and --to take RFC 3339 date-times\n";
+    return 3;
+  }
+  Status s = audit::exportRecords(verifyOptions(*c, *args), *from, *to, out);
+  if (!s.isOk()) {
+    err << "callwarden audit export: " << s.message() << "\n";
+    return s.code() == ErrorCode::kCorruption ? 1 : 3;
+  }
+  return 0;
+}
+
 }  // namespace
 
 const std::vector<CliCommand>& cliCommands() {
@@ -111,6 +192,34 @@ const std::vector<CliCommand>& cliCommands() {
        "load a configuration file with its environment overrides and report the first problem",
        "  --config=PATH    the JSON configuration file\n",
        configCheck},
+      {{"keys", "init"},
+       "callwarden keys init --config=PATH",
+       "create the audit key-encryption key and Ed25519 signing key (0600) and print the verifier "
+       "key",
+       "  --config=PATH    the configuration naming audit.kek_file and audit.signing_key_file\n"
+       "  Existing key files are never overwritten.\n",
+       keysInit},
+      {{"audit", "verify"},
+       "callwarden audit verify --config=PATH [--trusted-checkpoint FILE] [--json]",
+       "check the audit log's chain, Merkle checkpoints, signatures and encryption",
+       "  --config=PATH               the service configuration (audit.dir and key files)\n"
+       "  --trusted-checkpoint FILE   a checkpoint saved earlier (GET /v1/audit/checkpoint); "
+       "detects rollback\n"
+       "  --json                      machine-readable report\n"
+       "  Exit: 0 intact; 1 integrity failure (first bad seq and kind: seq_gap, "
+       "prev_hash_mismatch,\n"
+       "  root_mismatch, bad_signature, aead_fail, decode_error, rollback); 2 intact with "
+       "warnings\n"
+       "  (records after the last checkpoint); 3 usage or I/O error.\n",
+       auditVerify},
+      {{"audit", "export"},
+       "callwarden audit export --config=PATH [--from T1] [--to T2]",
+       "write decrypted audit records in [T1, T2] as JSON lines (shredded subjects read "
+       "\"shredded\")",
+       "  --config=PATH    the service configuration\n"
+       "  --from T1        RFC 3339 instant (default: the beginning)\n"
+       "  --to T2          RFC 3339 instant (default: the end)\n",
+       auditExport},
   };
   return commands;
 }

@@ -10,35 +10,72 @@
 namespace callwarden::app {
 namespace {
 
-enum class Kind { kString, kInt, kBool, kKeys };
+enum class Kind { kString, kPath, kInt, kBool, kKeys };
 
+// A setter per key: the table below is the single list of keys that loading, unknown-key
+// detection and --help all read.
 struct KeySpec {
   const char* key;
   Kind kind;
   const char* description;
+  std::string Config::*text = nullptr;
+  bool Config::*flag = nullptr;
+  int Config::*number = nullptr;
+  long long min = 0, max = 0;
 };
 
-// The single list of keys: loading, unknown-key detection and --help all read it.
 const KeySpec kKeys[] = {
-    {"server.host", Kind::kString, "address to listen on (default 127.0.0.1)"},
-    {"server.port", Kind::kInt, "TCP port (default 8080; 0 picks a free port)"},
-    {"server.max_body_bytes", Kind::kInt, "largest accepted request body (default 1048576)"},
-    {"server.threads", Kind::kInt, "HTTP worker threads (default 16)"},
-    {"store.url", Kind::kString, "sqlite:PATH (default sqlite:callwarden.db)"},
+    {"server.host", Kind::kString, "address to listen on (default 127.0.0.1)",
+     &Config::server_host},
+    {"server.port", Kind::kInt, "TCP port (default 8080; 0 picks a free port)", nullptr, nullptr,
+     &Config::server_port, 0, 65535},
+    {"server.max_body_bytes", Kind::kInt, "largest accepted request body (default 1048576)",
+     nullptr, nullptr, &Config::server_max_body_bytes, 1024, 1LL << 30},
+    {"server.threads", Kind::kInt, "HTTP worker threads (default 16)", nullptr, nullptr,
+     &Config::server_threads, 1, 1024},
+    {"store.url", Kind::kString,
+     "sqlite:PATH (default sqlite:callwarden.db; relative to the config file)", &Config::store_url},
     {"auth.keys", Kind::kKeys,
      "API keys: [{\"name\",\"sha256\",\"scopes\":[dialer|agent|auditor|admin]}]"},
-    {"policy.rules", Kind::kString, "rule data file (default data/rules/us.json)"},
+    {"policy.rules", Kind::kPath, "rule data file (default data/rules/us.json)",
+     &Config::policy_rules},
+    {"policy.data_dir", Kind::kPath,
+     "numbering data directory: number zones, ZIP prefixes (default data)",
+     &Config::policy_data_dir},
+    {"policy.zone_overrides", Kind::kPath,
+     "optional file adding zones to area codes (docs/rules.md)", &Config::policy_zone_overrides},
     {"policy.allow_client_time", Kind::kBool,
-     "accept \"at\" on reservations (replay/tests only; default false)"},
-    {"twilio.account_sid", Kind::kString, "Twilio Account SID (AC...)"},
-    {"twilio.auth_token_file", Kind::kString, "file holding the Twilio auth token (0600)"},
-    {"twilio.base_url", Kind::kString, "Twilio REST base URL (default https://api.twilio.com)"},
+     "accept \"at\" on reservations (replay/tests only; default false)", nullptr,
+     &Config::policy_allow_client_time},
+    {"policy.unknown_zone_uses_all_us_zones", Kind::kBool,
+     "with no location signal, evaluate every US zone instead of denying ZONE_UNKNOWN (default "
+     "false)",
+     nullptr, &Config::policy_unknown_zone_uses_all_us_zones},
+    {"policy.regf_rolling_168h", Kind::kBool,
+     "count Reg F 7-in-7 over a rolling 168 h instead of local days", nullptr,
+     &Config::policy_regf_rolling_168h},
+    {"policy.reservation_ttl_seconds", Kind::kInt,
+     "a reservation with no outcome counts as placed after this (600)", nullptr, nullptr,
+     &Config::policy_reservation_ttl_seconds, 10, 86400},
+    {"twilio.account_sid", Kind::kString, "Twilio Account SID (AC...)",
+     &Config::twilio_account_sid},
+    {"twilio.auth_token_file", Kind::kPath, "file holding the Twilio auth token (0600)",
+     &Config::twilio_auth_token_file},
+    {"twilio.base_url", Kind::kString, "Twilio REST base URL (default https://api.twilio.com)",
+     &Config::twilio_base_url},
     {"twilio.public_base_url", Kind::kString,
-     "URL Twilio uses to reach us, for callbacks and signatures"},
-    {"audit.dir", Kind::kString, "directory of the audit log (default audit)"},
-    {"audit.kek_file", Kind::kString, "audit key-encryption key file (0600)"},
-    {"audit.signing_key_file", Kind::kString, "audit Ed25519 checkpoint signing key file (0600)"},
-    {"log.level", Kind::kString, "debug | info | warn | error (default info)"},
+     "URL Twilio uses to reach us, for callbacks and signatures", &Config::twilio_public_base_url},
+    {"audit.dir", Kind::kPath, "directory of the audit log (default audit)", &Config::audit_dir},
+    {"audit.kek_file", Kind::kPath, "audit key-encryption key file (0600)",
+     &Config::audit_kek_file},
+    {"audit.signing_key_file", Kind::kPath, "audit Ed25519 checkpoint signing key file (0600)",
+     &Config::audit_signing_key_file},
+    {"audit.checkpoint_every_records", Kind::kInt,
+     "sign a checkpoint every N records (default 1000)", nullptr, nullptr,
+     &Config::audit_checkpoint_every_records, 1, 10000000},
+    {"audit.checkpoint_every_seconds", Kind::kInt, "and at least every T seconds (default 60)",
+     nullptr, nullptr, &Config::audit_checkpoint_every_seconds, 1, 86400},
+    {"log.level", Kind::kString, "debug | info | warn | error (default info)", &Config::log_level},
 };
 
 std::string envName(const std::string& key) {
@@ -160,60 +197,31 @@ Result<Config> loadConfig(const std::string& path, const EnvLookup& env) {
     if (v.isEmpty()) continue;
     try {
       switch (spec.kind) {
-        case Kind::kString: {
+        case Kind::kString:
+        case Kind::kPath:
           if (!v.isString()) return bad(key, "must be a string");
-          std::string s = v.extract<std::string>();
-          if (key == "server.host")
-            c.server_host = s;
-          else if (key == "store.url")
-            c.store_url = s;
-          else if (key == "policy.rules")
-            c.policy_rules = s;
-          else if (key == "twilio.account_sid")
-            c.twilio_account_sid = s;
-          else if (key == "twilio.auth_token_file")
-            c.twilio_auth_token_file = s;
-          else if (key == "twilio.base_url")
-            c.twilio_base_url = s;
-          else if (key == "twilio.public_base_url")
-            c.twilio_public_base_url = s;
-          else if (key == "audit.dir")
-            c.audit_dir = s;
-          else if (key == "audit.kek_file")
-            c.audit_kek_file = s;
-          else if (key == "audit.signing_key_file")
-            c.audit_signing_key_file = s;
-          else if (key == "log.level")
-            c.log_level = s;
+          c.*spec.text = v.extract<std::string>();
           break;
-        }
         case Kind::kInt: {
           long long n =
               v.isString() ? std::stoll(v.extract<std::string>()) : v.convert<long long>();
-          if (key == "server.port") {
-            if (n < 0 || n > 65535) return bad(key, "must be 0 to 65535");
-            c.server_port = static_cast<uint16_t>(n);
-          } else if (key == "server.max_body_bytes") {
-            if (n < 1024 || n > (1LL << 30)) return bad(key, "must be 1024 to 1073741824");
-            c.server_max_body_bytes = static_cast<size_t>(n);
-          } else if (key == "server.threads") {
-            if (n < 1 || n > 1024) return bad(key, "must be 1 to 1024");
-            c.server_threads = static_cast<int>(n);
+          if (n < spec.min || n > spec.max) {
+            return bad(key,
+                       "must be " + std::to_string(spec.min) + " to " + std::to_string(spec.max));
+          }
+          c.*spec.number = static_cast<int>(n);
+          break;
+        }
+        case Kind::kBool:
+          if (v.type() == typeid(bool)) {
+            c.*spec.flag = v.extract<bool>();
+          } else if (v.isString() &&
+                     (v.extract<std::string>() == "true" || v.extract<std::string>() == "false")) {
+            c.*spec.flag = v.extract<std::string>() == "true";
+          } else {
+            return bad(key, "must be true or false");
           }
           break;
-        }
-        case Kind::kBool: {
-          bool b;
-          if (v.type() == typeid(bool))
-            b = v.extract<bool>();
-          else if (v.isString() &&
-                   (v.extract<std::string>() == "true" || v.extract<std::string>() == "false"))
-            b = v.extract<std::string>() == "true";
-          else
-            return bad(key, "must be true or false");
-          if (key == "policy.allow_client_time") c.policy_allow_client_time = b;
-          break;
-        }
         case Kind::kKeys: {
           Status s = parseKeys(v, c.auth_keys);
           if (!s.isOk()) return s;
@@ -226,11 +234,9 @@ Result<Config> loadConfig(const std::string& path, const EnvLookup& env) {
   }
   if (c.store_url.rfind("sqlite:", 0) == 0)
     c.store_url = "sqlite:" + resolvePath(c.config_dir, c.store_url.substr(7));
-  c.policy_rules = resolvePath(c.config_dir, c.policy_rules);
-  c.twilio_auth_token_file = resolvePath(c.config_dir, c.twilio_auth_token_file);
-  c.audit_dir = resolvePath(c.config_dir, c.audit_dir);
-  c.audit_kek_file = resolvePath(c.config_dir, c.audit_kek_file);
-  c.audit_signing_key_file = resolvePath(c.config_dir, c.audit_signing_key_file);
+  for (const auto& spec : kKeys) {
+    if (spec.kind == Kind::kPath) c.*spec.text = resolvePath(c.config_dir, c.*spec.text);
+  }
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&
       c.log_level != "error") {
     return bad("log.level", "must be debug, info, warn or error");

@@ -18,8 +18,8 @@ namespace callwarden::app {
 struct Config {
   // server.*
   std::string server_host = "127.0.0.1";
-  uint16_t server_port = 8080;
-  size_t server_max_body_bytes = 1048576;
+  int server_port = 8080;
+  int server_max_body_bytes = 1048576;
   int server_threads = 16;
   // store.*
   std::string store_url = "sqlite:callwarden.db";
@@ -27,7 +27,12 @@ struct Config {
   std::vector<server::ApiKey> auth_keys;
   // policy.*
   std::string policy_rules = "data/rules/us.json";
+  std::string policy_data_dir = "data";
+  std::string policy_zone_overrides;
   bool policy_allow_client_time = false;
+  bool policy_unknown_zone_uses_all_us_zones = false;
+  bool policy_regf_rolling_168h = false;
+  int policy_reservation_ttl_seconds = 600;
   // twilio.*
   std::string twilio_account_sid;
   std::string twilio_auth_token_file;
@@ -37,6 +42,8 @@ struct Config {
   std::string audit_dir = "audit";
   std::string audit_kek_file = "keys/audit-kek.key";
   std::string audit_signing_key_file = "keys/audit-signing.key";
+  int audit_checkpoint_every_records = 1000;
+  int audit_checkpoint_every_seconds = 60;
   // log.*
   std::string log_level = "info";
 

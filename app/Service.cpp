@@ -1,22 +1,118 @@
 #include "app/Service.h"
 
+#include "app/AuditLogTrail.h"
+#include "audit/AuditLog.h"
+#include "audit/Keys.h"
 #include "common/Log.h"
+#include "dialer/CallGate.h"
+#include "rules/FrequencyRuleLoader.h"
+#include "rules/NumberingPlanLoader.h"
+#include "rules/RuleFileLoader.h"
+#include "server/AuditRoutes.h"
+#include "server/CallRoutes.h"
 #include "server/HealthRoutes.h"
 #include "server/HttpServer.h"
 #include "store/Database.h"
+#include "store/SqliteAttemptLedger.h"
 
 namespace callwarden::app {
 
+// Declaration order is construction order; members are destroyed in reverse, so the HTTP
+// server stops before anything it calls into goes away.
 struct Service::Parts {
   Config config;
   const Clock* clock = nullptr;
+  std::unique_ptr<audit::AuditLog> audit;
+  std::unique_ptr<AuditLogTrail> trail;
   std::unique_ptr<store::Database> db;
+  std::unique_ptr<store::SqliteAttemptLedger> ledger;
+  std::shared_ptr<const policy::CallingWindowPolicy> windows;
+  std::unique_ptr<dialer::CallGate> gate;
   std::unique_ptr<server::Authenticator> authenticator;
   server::Metrics metrics;
   server::Router router;
   server::ServerContext context;
   std::unique_ptr<server::HttpServer> http;
 };
+
+namespace {
+
+Status openAudit(Service::Parts& p) {
+  for (const auto& f : {p.config.audit_kek_file, p.config.audit_signing_key_file}) {
+    Status s = audit::checkKeyFile(f);
+    if (!s.isOk())
+      return Status::error(s.code(),
+                           s.message() + " (create keys with: callwarden keys init --config=PATH)");
+  }
+  audit::AuditOptions o;
+  o.dir = p.config.audit_dir;
+  o.kek_file = p.config.audit_kek_file;
+  o.signing_key_file = p.config.audit_signing_key_file;
+  o.checkpoint_every_records = static_cast<uint64_t>(p.config.audit_checkpoint_every_records);
+  o.checkpoint_every = std::chrono::seconds(p.config.audit_checkpoint_every_seconds);
+  auto log = audit::AuditLog::open(o, *p.clock);
+  if (!log.isOk()) return log.status();
+  p.audit = std::move(log).value();
+  p.trail = std::make_unique<AuditLogTrail>(*p.audit);
+  // What the service runs with, minus secrets (key names only, never hashes or tokens).
+  audit::AuditEvent ev;
+  ev.type = audit::EventType::kConfigLoad;
+  std::string keys;
+  for (const auto& k : p.config.auth_keys) keys += (keys.empty() ? "" : ",") + k.name;
+  ev.clear = {{"store", p.config.store_url.substr(0, p.config.store_url.find(':'))},
+              {"api_keys", keys},
+              {"allow_client_time", p.config.policy_allow_client_time ? "true" : "false"},
+              {"unknown_zone_uses_all_us_zones",
+               p.config.policy_unknown_zone_uses_all_us_zones ? "true" : "false"},
+              {"regf_rolling_168h", p.config.policy_regf_rolling_168h ? "true" : "false"},
+              {"reservation_ttl_seconds", std::to_string(p.config.policy_reservation_ttl_seconds)}};
+  auto r = p.audit->append(ev);
+  return r.isOk() ? Status::ok() : r.status();
+}
+
+Status loadPolicy(Service::Parts& p) {
+  auto rules = rules::loadRuleSet(p.config.policy_rules);
+  if (!rules.isOk()) return rules.status();
+  auto paths = rules::NumberingDataPaths::inDirectory(p.config.policy_data_dir);
+  if (!p.config.policy_zone_overrides.empty()) paths.overrides = p.config.policy_zone_overrides;
+  auto plan = rules::loadNumberingPlan(paths);
+  if (!plan.isOk()) return plan.status();
+  auto frequency = rules::loadFrequencyRules(p.config.policy_rules);
+  if (!frequency.isOk()) return frequency.status();
+  policy::PolicyOptions options;
+  options.unknown_zone_uses_all_us_zones = p.config.policy_unknown_zone_uses_all_us_zones;
+  p.windows = std::make_shared<policy::CallingWindowPolicy>(*rules, *plan, options);
+
+  dialer::CallGateOptions gate_options;
+  gate_options.reservation_ttl = std::chrono::seconds(p.config.policy_reservation_ttl_seconds);
+  gate_options.frequency.regf_rolling_168h = p.config.policy_regf_rolling_168h;
+  const size_t frequency_rule_count = frequency->size();
+  p.ledger = std::make_unique<store::SqliteAttemptLedger>(*p.db);
+  p.gate = std::make_unique<dialer::CallGate>(p.windows, std::move(frequency).value(), *p.ledger,
+                                              *p.trail, *p.clock, gate_options);
+  audit::AuditEvent ev;
+  ev.type = audit::EventType::kRuleLoad;
+  ev.clear = {{"policy_version", p.windows->version()},
+              {"rules", p.config.policy_rules},
+              {"frequency_rules", std::to_string(frequency_rule_count)}};
+  auto r = p.audit->append(ev);
+  return r.isOk() ? Status::ok() : r.status();
+}
+
+void addRoutes(Service::Parts& p) {
+  store::Database* database = p.db.get();
+  audit::AuditLog* audit_log = p.audit.get();
+  std::vector<server::ReadinessCheck> checks = {
+      {"store", [database] { return database->ping(); }},
+      {"audit", [audit_log] { return audit_log->health(); }}};
+  server::addHealthRoutes(p.router, std::move(checks),
+                          {p.config.policy_allow_client_time, p.windows->version()}, p.metrics);
+  server::addCallRoutes(p.router,
+                        {p.gate.get(), &p.metrics, p.clock, p.config.policy_allow_client_time});
+  server::addAuditRoutes(p.router, [audit_log] { return audit_log->latestCheckpoint(); });
+}
+
+}  // namespace
 
 Service::Service(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 Service::~Service() {
@@ -28,30 +124,44 @@ Result<std::unique_ptr<Service>> Service::start(const Config& config, const Cloc
   p->config = config;
   p->clock = &clock;
 
+  Status s = openAudit(*p);
+  if (!s.isOk()) return Status::error(s.code(), "audit log: " + s.message());
   auto db = store::Database::open(config.store_url);
-  if (!db.isOk()) return db.status();
+  if (!db.isOk())
+    return Status::error(db.status().code(), "store: " + db.status().message(),
+                         db.status().field());
   p->db = std::move(db).value();
+  s = loadPolicy(*p);
+  if (!s.isOk()) return Status::error(s.code(), "policy: " + s.message());
 
   p->authenticator = std::make_unique<server::Authenticator>(config.auth_keys);
-  store::Database* database = p->db.get();
-  std::vector<server::ReadinessCheck> checks = {{"store", [database] { return database->ping(); }}};
-  server::addHealthRoutes(p->router, std::move(checks), {config.policy_allow_client_time, ""},
-                          p->metrics);
-
+  addRoutes(*p);
   p->context.router = &p->router;
   p->context.authenticator = p->authenticator.get();
   p->context.metrics = &p->metrics;
-  p->context.max_body_bytes = config.server_max_body_bytes;
+  p->context.max_body_bytes = static_cast<size_t>(config.server_max_body_bytes);
+  audit::AuditLog* audit_log = p->audit.get();
+  p->context.on_auth_failure = [audit_log](const server::ApiRequest& r, std::string_view reason) {
+    audit::AuditEvent ev;
+    ev.type = audit::EventType::kAuthFailure;
+    ev.clear = {{"route", r.route},
+                {"reason", std::string(reason)},
+                {"request_id", r.request_id},
+                {"key", r.principal ? r.principal->key_name : ""}};
+    if (!audit_log->append(ev).isOk())
+      Log::error("audit append failed for an auth failure", {{"request_id", r.request_id}});
+  };
 
   server::HttpServerOptions http_options;
   http_options.host = config.server_host;
-  http_options.port = config.server_port;
+  http_options.port = static_cast<uint16_t>(config.server_port);
   http_options.threads = config.server_threads;
   p->http = std::make_unique<server::HttpServer>(p->context, http_options);
-  Status s = p->http->start();
+  s = p->http->start();
   if (!s.isOk()) return s;
-  Log::info("callwardend listening",
-            {{"host", config.server_host}, {"port", std::to_string(p->http->port())}});
+  Log::info("callwardend listening", {{"host", config.server_host},
+                                      {"port", std::to_string(p->http->port())},
+                                      {"policy_version", p->windows->version()}});
   return std::unique_ptr<Service>(new Service(std::move(p)));
 }
 
@@ -59,11 +169,18 @@ void Service::stop() {
   if (!parts_) return;
   if (parts_->http) parts_->http->stop();
   parts_->http.reset();
+  parts_->gate.reset();
+  parts_->ledger.reset();
+  if (parts_->audit) {
+    Status s = parts_->audit->close();
+    if (!s.isOk()) Log::error("audit log close failed", {{"error", s.message()}});
+  }
   parts_->db.reset();
+  parts_.reset();
 }
 
 uint16_t Service::port() const {
-  return parts_->http ? parts_->http->port() : 0;
+  return parts_ && parts_->http ? parts_->http->port() : 0;
 }
 
 }  // namespace callwarden::app

@@ -21,8 +21,9 @@ class Service {
   void stop();
   uint16_t port() const;
 
+  struct Parts;  // the wired modules; defined in Service.cpp
+
  private:
-  struct Parts;
   explicit Service(std::unique_ptr<Parts> parts);
   std::unique_ptr<Parts> parts_;
 };

@@ -16,6 +16,39 @@ const std::vector<Migration>& migrations() {
       {1, "health probe table",
        "CREATE TABLE store_health (id INTEGER PRIMARY KEY CHECK (id = 1), checked_at TEXT NOT "
        "NULL)"},
+      // Times are INTEGER microseconds since the Unix epoch (UTC), the same as Timestamp.
+      {2,
+       "attempt ledger: reservations, counted attempts, conversations, consents, flags, debt "
+       "groups",
+       R"sql(
+CREATE TABLE reservation (
+  id TEXT PRIMARY KEY, subject_id TEXT NOT NULL, phone TEXT NOT NULL, purpose TEXT NOT NULL,
+  decision_id TEXT NOT NULL, api_key TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'counted', 'released')),
+  outcome TEXT, call_sid TEXT, conversation INTEGER NOT NULL DEFAULT 0, settled_at INTEGER,
+  debt_keys TEXT NOT NULL DEFAULT '');
+CREATE TABLE attempt (
+  reservation_id TEXT NOT NULL REFERENCES reservation(id), key TEXT NOT NULL, at INTEGER NOT NULL,
+  consent_id TEXT, PRIMARY KEY (reservation_id, key));
+CREATE INDEX attempt_by_key ON attempt (key, at);
+CREATE INDEX attempt_by_consent ON attempt (consent_id) WHERE consent_id IS NOT NULL;
+CREATE TABLE conversation (
+  id INTEGER PRIMARY KEY, key TEXT NOT NULL, at INTEGER NOT NULL, source TEXT NOT NULL, reservation_id TEXT);
+CREATE INDEX conversation_by_key ON conversation (key, at);
+CREATE TABLE consent (
+  id TEXT PRIMARY KEY, subject_id TEXT NOT NULL, phone TEXT NOT NULL DEFAULT '', scope TEXT NOT NULL,
+  action TEXT NOT NULL CHECK (action IN ('grant', 'revoke')), given_to TEXT NOT NULL DEFAULT '',
+  channel TEXT NOT NULL DEFAULT '', words TEXT NOT NULL DEFAULT '', received_at INTEGER NOT NULL,
+  valid_until INTEGER, max_calls INTEGER NOT NULL DEFAULT 0, api_key TEXT NOT NULL DEFAULT '',
+  seq INTEGER NOT NULL);
+CREATE INDEX consent_by_subject ON consent (subject_id, scope, seq);
+CREATE TABLE consent_key (consent_id TEXT NOT NULL REFERENCES consent(id), key TEXT NOT NULL,
+  PRIMARY KEY (key, consent_id));
+CREATE TABLE account_flag (subject_id TEXT NOT NULL, flag TEXT NOT NULL, set_at INTEGER NOT NULL,
+  PRIMARY KEY (subject_id, flag));
+CREATE TABLE debt_group (subject_id TEXT NOT NULL, debt TEXT NOT NULL, group_id TEXT NOT NULL,
+  PRIMARY KEY (subject_id, debt))
+)sql"},
   };
   return kMigrations;
 }

@@ -33,7 +33,7 @@ TEST_F(ConfigTest, ShippedSampleLoads) {
   ASSERT_TRUE(c.isOk()) << c.status().toString();
   EXPECT_EQ(c->server_host, "127.0.0.1");
   EXPECT_EQ(c->server_port, 8080);
-  EXPECT_EQ(c->server_max_body_bytes, 1048576u);
+  EXPECT_EQ(c->server_max_body_bytes, 1048576);
   EXPECT_FALSE(c->policy_allow_client_time);
   EXPECT_EQ(c->store_url.rfind("sqlite:/", 0), 0u);  // resolved to an absolute path
 }
@@ -41,7 +41,7 @@ TEST_F(ConfigTest, ShippedSampleLoads) {
 TEST_F(ConfigTest, DefaultsApplyWhenKeysAreAbsent) {
   auto c = loadConfig(write("{}"), env());
   ASSERT_TRUE(c.isOk());
-  EXPECT_EQ(c->server_max_body_bytes, 1048576u);
+  EXPECT_EQ(c->server_max_body_bytes, 1048576);
   EXPECT_EQ(c->twilio_base_url, "https://api.twilio.com");
 }
 

@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <stdexcept>
 
 #include "app/Service.h"
+#include "audit/Keys.h"
 #include "common/Sha256.h"
 
 namespace callwarden::testing {
@@ -25,11 +27,15 @@ TestServer::TestServer(std::function<void(app::Config&)> tweak) : clock_("2026-0
   config_.audit_kek_file = dir_.file("keys/audit-kek.key");
   config_.audit_signing_key_file = dir_.file("keys/audit-signing.key");
   config_.policy_rules = std::string(CALLWARDEN_TEST_SOURCE_DIR) + "/data/rules/us.json";
+  config_.policy_data_dir = std::string(CALLWARDEN_TEST_SOURCE_DIR) + "/data";
   config_.auth_keys = {key("dialer-1", kDialerToken, {server::Scope::kDialer}),
                        key("agent-1", kAgentToken, {server::Scope::kAgent}),
                        key("auditor-1", kAuditorToken, {server::Scope::kAuditor}),
                        key("admin-1", kAdminToken, {server::Scope::kAdmin})};
   if (tweak) tweak(config_);
+  std::filesystem::create_directories(dir_.file("keys"));
+  auto keys = audit::initKeys(config_.audit_kek_file, config_.audit_signing_key_file);
+  if (!keys.isOk()) throw std::runtime_error("audit keys: " + keys.status().toString());
   start();
 }
 
@@ -70,8 +76,18 @@ HttpResult TestServer::get(const std::string& path, const std::string& token) {
 
 HttpResult TestServer::postJson(const std::string& path, const std::string& json,
                                 const std::string& token) {
+  return sendJson("POST", path, json, token);
+}
+
+HttpResult TestServer::putJson(const std::string& path, const std::string& json,
+                               const std::string& token) {
+  return sendJson("PUT", path, json, token);
+}
+
+HttpResult TestServer::sendJson(const std::string& method, const std::string& path,
+                                const std::string& json, const std::string& token) {
   HttpRequestSpec spec;
-  spec.method = "POST";
+  spec.method = method;
   spec.path = path;
   spec.body = json;
   spec.content_type = "application/json";

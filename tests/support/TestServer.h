@@ -42,9 +42,13 @@ class TestServer {
   HttpResult get(const std::string& path, const std::string& token = {});
   HttpResult postJson(const std::string& path, const std::string& json,
                       const std::string& token = {});
+  HttpResult putJson(const std::string& path, const std::string& json,
+                     const std::string& token = {});
   HttpResult send(HttpRequestSpec spec, const std::string& token = {});
 
  private:
+  HttpResult sendJson(const std::string& method, const std::string& path, const std::string& json,
+                      const std::string& token);
   void start();
   TempDir dir_;
   FakeClock clock_;

@@ -1,0 +1,18 @@
+#pragma once
+// Adapts audit::AuditLog to the gate's AuditTrail port.
+
+#include "audit/AuditLog.h"
+#include "dialer/AuditTrail.h"
+
+namespace callwarden::app {
+
+class AuditLogTrail final : public dialer::AuditTrail {
+ public:
+  explicit AuditLogTrail(audit::AuditLog& log) : log_(log) {}
+  Result<uint64_t> append(const audit::AuditEvent& event) override { return log_.append(event); }
+
+ private:
+  audit::AuditLog& log_;
+};
+
+}  // namespace callwarden::app

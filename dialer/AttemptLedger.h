@@ -1,0 +1,104 @@
+#pragma once
+// The port through which the call gate reads and writes the attempt ledger. store/ implements
+// it on SQL; tests substitute fakes (for example one that fails, to prove a store outage
+// denies). Declared here, in the module that uses it, so dependencies point inward.
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/Clock.h"
+#include "common/Status.h"
+#include "policy/FrequencyPolicy.h"
+
+namespace callwarden::dialer {
+
+enum class ReservationState { kPending, kCounted, kReleased };
+std::string_view reservationStateName(ReservationState s);
+
+/// A reserved attempt. `counted_keys` hold a pending attempt each; `excluded_keys` are
+/// covered by direct consent (key, consent id) and never count.
+struct Reservation {
+  std::string id;
+  std::string subject_id;
+  std::string to;
+  std::string purpose;
+  std::string decision_id;
+  std::string api_key;
+  Timestamp created_at{};
+  Timestamp expires_at{};
+  ReservationState state = ReservationState::kPending;
+  std::string outcome;  // empty until settled
+  std::string call_sid;
+  bool conversation = false;
+  std::optional<Timestamp> settled_at;
+  std::vector<std::string> counted_keys;
+  std::vector<std::pair<std::string, std::string>> excluded_keys;
+  std::vector<std::string> debt_keys;  // the debts a conversation on this call would block
+};
+
+/// A consent record, granted or revoked; history is appended, never overwritten.
+struct ConsentRecord {
+  std::string id;
+  std::string subject_id;
+  std::string phone;   // E.164 or empty
+  std::string scope;   // "regf_call", "telemarketing", "robocall", "recording"
+  std::string action;  // "grant" or "revoke"
+  std::vector<std::string> debt_keys;
+  std::string given_to;  // "collector" or "creditor" (regf_call)
+  std::string channel;
+  std::string words;
+  Timestamp received_at{};
+  std::optional<Timestamp> valid_until;
+  int max_calls = 0;
+  std::string api_key;
+};
+
+/// One transaction's view of the ledger. Valid only inside AttemptLedger::write/read.
+/// Methods throw on storage failure; AttemptLedger turns that into a Status and rolls back,
+/// so callers never see a half-applied change.
+class LedgerTxn {
+ public:
+  virtual ~LedgerTxn() = default;
+  /// debt -> group for a subject (TV-12); debts without a group map to themselves.
+  virtual std::map<std::string, std::string> debtGroups(const std::string& subject_id) = 0;
+  virtual void setDebtGroups(const std::string& subject_id,
+                             const std::map<std::string, std::string>& groups) = 0;
+  /// Pending or counted, not excluded, at or after `since`.
+  virtual std::vector<Timestamp> attempts(const std::string& key, Timestamp since) = 0;
+  virtual std::vector<Timestamp> conversations(const std::string& key, Timestamp since) = 0;
+  /// Unrevoked regf_call consents given to the collector for `key`, with calls used so far.
+  virtual std::vector<policy::DirectConsent> directConsents(const std::string& key,
+                                                            Timestamp since) = 0;
+  virtual std::set<std::string> accountFlags(const std::string& subject_id) = 0;
+  virtual void setAccountFlags(const std::string& subject_id, const std::set<std::string>& flags,
+                               Timestamp at) = 0;
+  virtual void insertReservation(const Reservation& r) = 0;
+  virtual std::optional<Reservation> reservation(const std::string& id) = 0;
+  virtual void settleReservation(const std::string& id, ReservationState state,
+                                 const std::string& outcome, const std::string& call_sid,
+                                 bool conversation, Timestamp at) = 0;
+  virtual void insertConversation(const std::string& key, Timestamp at, const std::string& source,
+                                  const std::string& reservation_id) = 0;
+  virtual void insertConsent(const ConsentRecord& c) = 0;
+  /// Reservations touching `key` created at or after `since`, newest first.
+  virtual std::vector<Reservation> reservationsForKey(const std::string& key, Timestamp since) = 0;
+};
+
+/// Thread-safe. write() jobs run one at a time, in arrival order, each atomically: either all
+/// of a job's changes commit or none. A job that returns a non-OK Status is rolled back.
+class AttemptLedger {
+ public:
+  virtual ~AttemptLedger() = default;
+  /// Returns when the job's changes are durable (or rolled back). kUnavailable when the store
+  /// cannot be reached or committed; the job's own Status otherwise.
+  virtual Status write(const std::function<Status(LedgerTxn&)>& job) = 0;
+  /// A consistent read-only snapshot; nothing the job does is kept.
+  virtual Status read(const std::function<Status(LedgerTxn&)>& job) = 0;
+};
+
+}  // namespace callwarden::dialer

@@ -1,0 +1,20 @@
+#pragma once
+// Where the gate writes what it decided. A port so tests can make the audit log fail and
+// prove that the gate then denies (fail closed); app/ adapts audit::AuditLog to it.
+
+#include <cstdint>
+
+#include "audit/AuditEvent.h"
+#include "common/Result.h"
+
+namespace callwarden::dialer {
+
+/// Thread-safe implementations only.
+class AuditTrail {
+ public:
+  virtual ~AuditTrail() = default;
+  /// Returns once the event is durable; an error means it is not in the log.
+  virtual Result<uint64_t> append(const audit::AuditEvent& event) = 0;
+};
+
+}  // namespace callwarden::dialer

@@ -1,0 +1,491 @@
+#include "dialer/CallGate.h"
+
+#include <algorithm>
+
+#include "common/Log.h"
+#include "common/Random.h"
+#include "common/Rfc3339.h"
+
+namespace callwarden::dialer {
+namespace {
+
+using std::chrono::hours;
+
+// How far back the ledger is read. The longest rule window is 7 calendar days; 15 days covers
+// it in any zone with room to spare.
+constexpr auto kLookback = hours(24 * 15);
+constexpr auto kHorizon = hours(24 * 14);
+
+std::string joinCodes(const std::vector<policy::Reason>& reasons) {
+  std::string s;
+  for (const auto& r : reasons)
+    s += (s.empty() ? "" : ",") + std::string(policy::reasonCodeName(r.code));
+  return s;
+}
+
+std::string joinList(const std::vector<std::string>& items) {
+  std::string s;
+  for (const auto& i : items) s += (s.empty() ? "" : ",") + i;
+  return s;
+}
+
+std::string subjectKeyFor(const std::string& subject_id, const std::string& phone) {
+  return subject_id.empty() ? "phone:" + phone : "subject:" + subject_id;
+}
+
+}  // namespace
+
+std::optional<Outcome> parseOutcome(std::string_view t) {
+  if (t == "completed") return Outcome::kCompleted;
+  if (t == "no-answer") return Outcome::kNoAnswer;
+  if (t == "voicemail") return Outcome::kVoicemail;
+  if (t == "busy") return Outcome::kBusy;
+  if (t == "not-in-service") return Outcome::kNotInService;
+  if (t == "failed") return Outcome::kFailed;
+  if (t == "canceled") return Outcome::kCanceled;
+  return std::nullopt;
+}
+
+std::string_view outcomeName(Outcome o) {
+  switch (o) {
+    case Outcome::kCompleted:
+      return "completed";
+    case Outcome::kNoAnswer:
+      return "no-answer";
+    case Outcome::kVoicemail:
+      return "voicemail";
+    case Outcome::kBusy:
+      return "busy";
+    case Outcome::kNotInService:
+      return "not-in-service";
+    case Outcome::kFailed:
+      return "failed";
+    case Outcome::kCanceled:
+      return "canceled";
+  }
+  return "failed";
+}
+
+bool outcomeReleasesSlot(Outcome o) {
+  return o == Outcome::kBusy || o == Outcome::kNotInService || o == Outcome::kCanceled;
+}
+
+std::string_view reservationStateName(ReservationState s) {
+  switch (s) {
+    case ReservationState::kPending:
+      return "pending";
+    case ReservationState::kCounted:
+      return "counted";
+    case ReservationState::kReleased:
+      return "released";
+  }
+  return "pending";
+}
+
+std::string CallGate::debtKey(const std::string& subject_id, const std::string& group) {
+  return "debt|" + subject_id + "|" + group;
+}
+
+std::string CallGate::topicKey(const std::string& subject, const std::string& subject_matter) {
+  return "topic|" + subject + "|" + subject_matter;
+}
+
+struct CallGate::Evaluation {
+  Result<policy::WindowDecision> window = Status::internal("not evaluated");
+  policy::FrequencyDecision frequency;
+  bool store_failed = false;
+  std::string store_error;
+  std::vector<std::string> debt_keys;
+  std::string decision_id = randomId("dec");
+  std::optional<std::string> reservation_id;
+  std::optional<Timestamp> expires_at;
+
+  bool allowed() const {
+    return window.isOk() && window->allowed && frequency.allowed && !store_failed;
+  }
+};
+
+CallGate::CallGate(std::shared_ptr<const policy::CallingWindowPolicy> windows,
+                   std::vector<policy::FrequencyRule> rules, AttemptLedger& ledger,
+                   AuditTrail& audit, const Clock& clock, CallGateOptions options)
+    : windows_(std::move(windows)),
+      rules_(std::move(rules)),
+      ledger_(ledger),
+      audit_(audit),
+      clock_(clock),
+      options_(options) {}
+
+// Reads what the ledger knows and runs both policies. Ledger errors propagate as exceptions
+// to the AttemptLedger, which rolls back and reports them.
+CallGate::Evaluation CallGate::evaluate(const CallRequest& request, LedgerTxn* txn) const {
+  Evaluation e;
+  const auto& call = request.call;
+  e.window = windows_->evaluate(call);
+  auto candidates = windows_->resolveCandidates(call.to, call.locations);
+  if (!e.window.isOk() || !candidates.isOk() || txn == nullptr) return e;
+
+  std::vector<policy::KeyHistory> keys;
+  const Timestamp since = call.at - kLookback;
+  std::vector<policy::DirectConsent> consents;
+  std::set<std::string> flags;
+  if (call.purpose == policy::Purpose::kDebtCollection) {
+    const auto groups = txn->debtGroups(request.subject_id);
+    for (const auto& debt : request.debts) {
+      auto g = groups.find(debt);
+      std::string key = debtKey(request.subject_id, g == groups.end() ? debt : g->second);
+      if (std::find(e.debt_keys.begin(), e.debt_keys.end(), key) != e.debt_keys.end()) continue;
+      e.debt_keys.push_back(key);
+      keys.push_back({key, policy::FrequencyRule::Scope::kDebt, txn->attempts(key, since),
+                      txn->conversations(key, since)});
+      auto c = txn->directConsents(key, since);
+      consents.insert(consents.end(), c.begin(), c.end());
+    }
+    flags = txn->accountFlags(request.subject_id);
+  } else if (call.purpose == policy::Purpose::kTelemarketing) {
+    // The caps count calls to a person on one subject matter (Fla. Stat. 501.616(6)(b)).
+    // Without a subject id the person is the number; without a subject matter, the campaign.
+    const std::string subject = request.subject_id.empty() ? call.to : request.subject_id;
+    const std::string matter = !request.subject_matter.empty() ? request.subject_matter
+                               : !request.campaign_id.empty()  ? "campaign:" + request.campaign_id
+                                                               : "unspecified";
+    std::string key = topicKey(subject, matter);
+    keys.push_back(
+        {key, policy::FrequencyRule::Scope::kSubjectMatter, txn->attempts(key, since), {}});
+  }
+  policy::FrequencyInput in;
+  in.purpose = call.purpose;
+  in.zones = candidates->zones();
+  in.jurisdictions = candidates->jurisdictions();
+  in.keys = keys;
+  in.consents = consents;
+  in.account_flags = flags;
+  in.at = call.at;
+  e.frequency = policy::evaluateFrequency(in, rules_, options_.frequency);
+  return e;
+}
+
+GateDecision CallGate::finish(Evaluation& e, const CallRequest& request, const Caller& caller,
+                              const char* action) const {
+  const auto& call = request.call;
+  GateDecision d;
+  d.decision_id = e.decision_id;
+  d.policy_version = windows_->version();
+  d.zones = e.window->zones;
+  d.jurisdictions = e.window->jurisdictions;
+  d.reasons = e.window->reasons;
+  d.reasons.insert(d.reasons.end(), e.frequency.reasons.begin(), e.frequency.reasons.end());
+  if (e.store_failed) {
+    d.reasons.push_back({policy::ReasonCode::kStoreUnavailable, "callwarden/store",
+                         "the attempt ledger cannot be read or written: " + e.store_error});
+  }
+  d.allowed = e.allowed();
+  if (d.allowed) {
+    d.next_allowed_at = call.at;
+  } else if (!e.store_failed && e.frequency.free_at) {
+    // Frequency rules only ever free up with time, so the answer is the first instant the
+    // calling windows allow at or after the frequency rules do.
+    const Timestamp t0 = std::max(call.at, *e.frequency.free_at);
+    if (t0 == call.at) {
+      d.next_allowed_at = e.window->next_allowed_at;
+    } else {
+      policy::CallContext later = call;
+      later.at = t0;
+      auto w = windows_->evaluate(later);
+      if (w.isOk()) d.next_allowed_at = w->next_allowed_at;
+    }
+    if (d.next_allowed_at && *d.next_allowed_at > call.at + kHorizon) d.next_allowed_at.reset();
+  }
+  d.reservation_id = e.reservation_id;
+  d.expires_at = e.expires_at;
+
+  audit::AuditEvent ev;
+  ev.type = std::string_view(action) == "reserve" ? audit::EventType::kReservation
+                                                  : audit::EventType::kDecision;
+  ev.clear = {{"action", action},
+              {"decision", d.allowed ? "allow" : "deny"},
+              {"reasons", joinCodes(d.reasons)},
+              {"policy_version", d.policy_version},
+              {"decision_id", d.decision_id},
+              {"key", caller.key_name},
+              {"request_id", caller.request_id},
+              {"purpose", std::string(policy::purposeName(call.purpose))},
+              {"call_type", std::string(policy::callTypeName(call.call_type))},
+              {"at", formatRfc3339(call.at)},
+              {"client_time", request.client_time ? "true" : "false"}};
+  if (d.next_allowed_at)
+    ev.clear.emplace_back("next_allowed_at", formatRfc3339(*d.next_allowed_at));
+  if (d.reservation_id) ev.clear.emplace_back("reservation_id", *d.reservation_id);
+  ev.subject_key = subjectKeyFor(request.subject_id, call.to);
+  ev.personal = {{"to", call.to},
+                 {"subject_id", request.subject_id},
+                 {"debts", joinList(request.debts)},
+                 {"campaign_id", request.campaign_id},
+                 {"subject_matter", request.subject_matter},
+                 {"zones", joinList(d.zones)},
+                 {"jurisdictions", joinList(d.jurisdictions)}};
+  auto logged = audit_.append(ev);
+  if (!logged.isOk()) {
+    Log::error("audit append failed; decision denied",
+               {{"decision_id", d.decision_id}, {"error", logged.status().message()}});
+    d.allowed = false;
+    d.next_allowed_at.reset();
+    d.reasons.push_back({policy::ReasonCode::kAuditUnavailable, "callwarden/audit",
+                         "the decision could not be written to the audit log"});
+  }
+  return d;
+}
+
+Result<GateDecision> CallGate::check(const CallRequest& request, const Caller& caller) const {
+  Evaluation e;
+  Status s = ledger_.read([&](LedgerTxn& txn) {
+    e = evaluate(request, &txn);
+    return Status::ok();
+  });
+  if (!s.isOk()) {
+    e = evaluate(request, nullptr);
+    e.store_failed = true;
+    e.store_error = s.message();
+  }
+  if (!e.window.isOk()) return e.window.status();
+  return finish(e, request, caller, "check");
+}
+
+Result<GateDecision> CallGate::reserve(const CallRequest& request, const Caller& caller) const {
+  Evaluation e;
+  Reservation r;
+  Status s = ledger_.write([&](LedgerTxn& txn) {
+    e = evaluate(request, &txn);
+    if (!e.allowed()) return Status::ok();  // nothing to record
+    r.id = randomId("res");
+    r.subject_id = request.subject_id;
+    r.to = request.call.to;
+    r.purpose = std::string(policy::purposeName(request.call.purpose));
+    r.decision_id = e.decision_id;
+    r.api_key = caller.key_name;
+    r.created_at = request.call.at;
+    r.expires_at = request.call.at + options_.reservation_ttl;
+    r.counted_keys = e.frequency.counted_keys;
+    r.excluded_keys = e.frequency.excluded_keys;
+    r.debt_keys = e.debt_keys;
+    txn.insertReservation(r);
+    e.reservation_id = r.id;
+    e.expires_at = r.expires_at;
+    return Status::ok();
+  });
+  if (!s.isOk()) {
+    e = evaluate(request, nullptr);
+    e.store_failed = true;
+    e.store_error = s.message();
+  }
+  if (!e.window.isOk()) return e.window.status();
+  GateDecision d = finish(e, request, caller, "reserve");
+  if (!d.allowed && d.reservation_id) {
+    // The audit log refused the decision: the reservation must not stand unrecorded.
+    Status undo = ledger_.write([&](LedgerTxn& txn) {
+      txn.settleReservation(*d.reservation_id, ReservationState::kReleased, "audit_failed", "",
+                            false, clock_.now());
+      return Status::ok();
+    });
+    if (!undo.isOk())
+      Log::error("could not release an unaudited reservation",
+                 {{"reservation_id", *d.reservation_id}});
+    d.reservation_id.reset();
+    d.expires_at.reset();
+  }
+  return d;
+}
+
+Result<OutcomeResult> CallGate::recordOutcome(const std::string& reservation_id, Outcome outcome,
+                                              const std::string& call_sid, bool conversation,
+                                              const Caller& caller) const {
+  if (conversation && outcomeReleasesSlot(outcome)) {
+    return Status::invalidArgument("a conversation needs a connected call", "conversation");
+  }
+  OutcomeResult result;
+  Status s = ledger_.write([&](LedgerTxn& txn) -> Status {
+    auto r = txn.reservation(reservation_id);
+    if (!r) return Status::notFound("no reservation " + reservation_id);
+    if (r->state != ReservationState::kPending) {
+      if (r->outcome == outcomeName(outcome) && r->conversation == conversation &&
+          (call_sid.empty() || r->call_sid == call_sid)) {
+        result.reservation = *r;
+        return Status::ok();
+      }
+      return Status::conflict("reservation " + reservation_id + " already has outcome " +
+                              r->outcome);
+    }
+    const auto state =
+        outcomeReleasesSlot(outcome) ? ReservationState::kReleased : ReservationState::kCounted;
+    const Timestamp now = clock_.now();
+    txn.settleReservation(reservation_id, state, std::string(outcomeName(outcome)), call_sid,
+                          conversation, now);
+    if (conversation) {
+      // The conversation happened on this call, so its date is the call's date.
+      for (const auto& key : r->debt_keys)
+        txn.insertConversation(key, r->created_at, "outcome", reservation_id);
+    }
+    result.reservation = *txn.reservation(reservation_id);
+    result.changed = true;
+    return Status::ok();
+  });
+  if (!s.isOk()) return s;
+  const auto& r = result.reservation;
+  audit::AuditEvent ev;
+  ev.type = audit::EventType::kReservationOutcome;
+  ev.clear = {{"reservation_id", r.id},
+              {"outcome", r.outcome},
+              {"state", std::string(reservationStateName(r.state))},
+              {"conversation", r.conversation ? "true" : "false"},
+              {"changed", result.changed ? "true" : "false"},
+              {"late", clock_.now() > r.expires_at ? "true" : "false"},
+              {"call_sid", r.call_sid},
+              {"key", caller.key_name},
+              {"request_id", caller.request_id}};
+  ev.subject_key = subjectKeyFor(r.subject_id, r.to);
+  ev.personal = {{"subject_id", r.subject_id}, {"to", r.to}};
+  auto logged = audit_.append(ev);
+  if (!logged.isOk())
+    return Status::unavailable("the outcome is stored but the audit log refused it; retry");
+  return result;
+}
+
+Status CallGate::recordConversation(const std::string& subject_id,
+                                    const std::vector<std::string>& debts, Timestamp at,
+                                    const Caller& caller) const {
+  Status s = ledger_.write([&](LedgerTxn& txn) {
+    const auto groups = txn.debtGroups(subject_id);
+    for (const auto& debt : debts) {
+      auto g = groups.find(debt);
+      txn.insertConversation(debtKey(subject_id, g == groups.end() ? debt : g->second), at,
+                             "reported", "");
+    }
+    return Status::ok();
+  });
+  if (!s.isOk()) return s;
+  audit::AuditEvent ev;
+  ev.type = audit::EventType::kConversation;
+  ev.clear = {
+      {"at", formatRfc3339(at)}, {"key", caller.key_name}, {"request_id", caller.request_id}};
+  ev.subject_key = subjectKeyFor(subject_id, "");
+  ev.personal = {{"subject_id", subject_id}, {"debts", joinList(debts)}};
+  auto logged = audit_.append(ev);
+  return logged.isOk() ? Status::ok() : Status::unavailable("stored but not audited; retry");
+}
+
+Result<std::string> CallGate::recordConsent(ConsentInput input, const Caller& caller) const {
+  auto& c = input.record;
+  c.id = randomId("con");
+  c.api_key = caller.key_name;
+  Status s = ledger_.write([&](LedgerTxn& txn) {
+    const auto groups = txn.debtGroups(c.subject_id);
+    for (const auto& debt : input.debts) {
+      auto g = groups.find(debt);
+      c.debt_keys.push_back(debtKey(c.subject_id, g == groups.end() ? debt : g->second));
+    }
+    txn.insertConsent(c);
+    return Status::ok();
+  });
+  if (!s.isOk()) return s;
+  audit::AuditEvent ev;
+  ev.type = audit::EventType::kConsentChange;
+  ev.clear = {{"consent_id", c.id},     {"scope", c.scope},
+              {"action", c.action},     {"given_to", c.given_to},
+              {"channel", c.channel},   {"received_at", formatRfc3339(c.received_at)},
+              {"key", caller.key_name}, {"request_id", caller.request_id}};
+  ev.subject_key = subjectKeyFor(c.subject_id, c.phone);
+  ev.personal = {{"subject_id", c.subject_id},
+                 {"phone", c.phone},
+                 {"debts", joinList(input.debts)},
+                 {"words", c.words}};
+  auto logged = audit_.append(ev);
+  if (!logged.isOk()) return Status::unavailable("stored but not audited; retry");
+  return c.id;
+}
+
+Status CallGate::setAccountFlags(const std::string& subject_id, const std::set<std::string>& flags,
+                                 const Caller& caller) const {
+  Status s = ledger_.write([&](LedgerTxn& txn) {
+    txn.setAccountFlags(subject_id, flags, clock_.now());
+    return Status::ok();
+  });
+  if (!s.isOk()) return s;
+  audit::AuditEvent ev;
+  ev.type = audit::EventType::kFlagChange;
+  ev.clear = {{"flags", joinList({flags.begin(), flags.end()})},
+              {"key", caller.key_name},
+              {"request_id", caller.request_id}};
+  ev.subject_key = subjectKeyFor(subject_id, "");
+  ev.personal = {{"subject_id", subject_id}};
+  auto logged = audit_.append(ev);
+  return logged.isOk() ? Status::ok() : Status::unavailable("stored but not audited; retry");
+}
+
+Status CallGate::setDebtGroups(const std::string& subject_id,
+                               const std::map<std::string, std::vector<std::string>>& groups,
+                               const Caller& caller) const {
+  std::map<std::string, std::string> by_debt;
+  for (const auto& [group, debts] : groups) {
+    for (const auto& debt : debts) {
+      if (!by_debt.emplace(debt, group).second) {
+        return Status::invalidArgument("debt " + debt + " is in more than one group", "groups");
+      }
+    }
+  }
+  Status s = ledger_.write([&](LedgerTxn& txn) {
+    txn.setDebtGroups(subject_id, by_debt);
+    return Status::ok();
+  });
+  if (!s.isOk()) return s;
+  audit::AuditEvent ev;
+  ev.type = audit::EventType::kFlagChange;
+  ev.clear = {
+      {"change", "debt_groups"}, {"key", caller.key_name}, {"request_id", caller.request_id}};
+  ev.subject_key = subjectKeyFor(subject_id, "");
+  std::string desc;
+  for (const auto& [debt, group] : by_debt) desc += (desc.empty() ? "" : ",") + debt + "=" + group;
+  ev.personal = {{"subject_id", subject_id}, {"groups", desc}};
+  auto logged = audit_.append(ev);
+  return logged.isOk() ? Status::ok() : Status::unavailable("stored but not audited; retry");
+}
+
+Result<AttemptsView> CallGate::attempts(const std::string& subject_id,
+                                        const std::string& debt) const {
+  AttemptsView view;
+  view.subject_id = subject_id;
+  view.debt = debt;
+  const Timestamp now = clock_.now();
+  Status s = ledger_.read([&](LedgerTxn& txn) {
+    const auto groups = txn.debtGroups(subject_id);
+    auto g = groups.find(debt);
+    view.key = debtKey(subject_id, g == groups.end() ? debt : g->second);
+    view.reservations = txn.reservationsForKey(view.key, now - kLookback);
+    view.conversations = txn.conversations(view.key, now - kLookback);
+    std::vector<policy::KeyHistory> keys = {{view.key, policy::FrequencyRule::Scope::kDebt,
+                                             txn.attempts(view.key, now - kLookback),
+                                             view.conversations}};
+    auto consents = txn.directConsents(view.key, now - kLookback);
+    // Days are counted in the zones of the most recent number called for this debt.
+    policy::CandidateSet candidates;
+    if (!view.reservations.empty()) {
+      auto c = windows_->resolveCandidates(view.reservations.front().to, {});
+      if (c.isOk()) candidates = *c;
+    }
+    policy::FrequencyInput in;
+    in.purpose = policy::Purpose::kDebtCollection;
+    in.zones = candidates.zones();
+    in.jurisdictions = candidates.jurisdictions();
+    in.jurisdictions.set(policy::kJurisdictionUs);
+    in.keys = keys;
+    in.consents = consents;
+    in.account_flags = txn.accountFlags(subject_id);
+    in.at = now;
+    auto f = policy::evaluateFrequency(in, rules_, options_.frequency);
+    view.frees_at = f.free_at;
+    view.blocking = f.reasons;
+    return Status::ok();
+  });
+  if (!s.isOk()) return s;
+  return view;
+}
+
+}  // namespace callwarden::dialer

@@ -1,0 +1,106 @@
+#pragma once
+// The gate: combines the calling-window policy, the frequency rules over the attempt ledger,
+// and the audit log into one answer per call. Every decision is written to the audit log
+// before it is returned; if that write fails the answer is a deny (AUDIT_UNAVAILABLE), and
+// if the ledger cannot be read or written it is a deny (STORE_UNAVAILABLE). Nothing here
+// ever turns a failure into an allow.
+//
+// Thread-safe: immutable after construction; state lives in the ledger and the audit log.
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/Clock.h"
+#include "common/Result.h"
+#include "dialer/AttemptLedger.h"
+#include "dialer/AuditTrail.h"
+#include "dialer/CallRequest.h"
+#include "policy/CallingWindowPolicy.h"
+#include "policy/FrequencyPolicy.h"
+
+namespace callwarden::dialer {
+
+struct CallGateOptions {
+  std::chrono::seconds reservation_ttl{600};
+  policy::FrequencyOptions frequency;
+};
+
+/// Outcomes a dialer reports for a reserved attempt (POST /v1/reservations/{id}/outcome).
+enum class Outcome { kCompleted, kNoAnswer, kVoicemail, kBusy, kNotInService, kFailed, kCanceled };
+std::optional<Outcome> parseOutcome(std::string_view text);
+std::string_view outcomeName(Outcome o);
+/// Not connected (busy, not in service) and canceled-before-dialing release the slot
+/// (1006.14(b)(3)(ii)); everything else counts, including failures: when unsure, count.
+bool outcomeReleasesSlot(Outcome o);
+
+struct OutcomeResult {
+  Reservation reservation;
+  bool changed = false;  // false for an idempotent repeat
+};
+
+struct ConsentInput {
+  ConsentRecord record;            // id, api_key and debt_keys are filled by the gate
+  std::vector<std::string> debts;  // as the client named them
+};
+
+struct AttemptsView {
+  std::string subject_id;
+  std::string debt;
+  std::string key;
+  std::vector<Reservation> reservations;  // touching the key in the last 15 days, newest first
+  std::vector<Timestamp> conversations;
+  std::optional<Timestamp> frees_at;     // when a new call stops being blocked by frequency rules
+  std::vector<policy::Reason> blocking;  // which rules block it now
+};
+
+class CallGate {
+ public:
+  CallGate(std::shared_ptr<const policy::CallingWindowPolicy> windows,
+           std::vector<policy::FrequencyRule> rules, AttemptLedger& ledger, AuditTrail& audit,
+           const Clock& clock, CallGateOptions options = {});
+
+  /// Decides without recording an attempt (POST /v1/calls/check). Error only for invalid input.
+  Result<GateDecision> check(const CallRequest& request, const Caller& caller) const;
+  /// Decides and, on allow, records a pending attempt on every counted key in the same
+  /// transaction (POST /v1/calls/reserve).
+  Result<GateDecision> reserve(const CallRequest& request, const Caller& caller) const;
+  /// Settles a reservation. kNotFound, kConflict for a different second outcome,
+  /// kInvalidArgument for a conversation on an unconnected call.
+  Result<OutcomeResult> recordOutcome(const std::string& reservation_id, Outcome outcome,
+                                      const std::string& call_sid, bool conversation,
+                                      const Caller& caller) const;
+  Status recordConversation(const std::string& subject_id, const std::vector<std::string>& debts,
+                            Timestamp at, const Caller& caller) const;
+  Result<std::string> recordConsent(ConsentInput input, const Caller& caller) const;
+  Status setAccountFlags(const std::string& subject_id, const std::set<std::string>& flags,
+                         const Caller& caller) const;
+  Status setDebtGroups(const std::string& subject_id,
+                       const std::map<std::string, std::vector<std::string>>& groups,
+                       const Caller& caller) const;
+  Result<AttemptsView> attempts(const std::string& subject_id, const std::string& debt) const;
+
+  const std::string& policyVersion() const { return windows_->version(); }
+  /// The ledger key for a (subject, debt group) and a (subject, subject matter).
+  static std::string debtKey(const std::string& subject_id, const std::string& group);
+  static std::string topicKey(const std::string& subject, const std::string& subject_matter);
+
+ private:
+  struct Evaluation;
+  Evaluation evaluate(const CallRequest& request, LedgerTxn* txn) const;
+  GateDecision finish(Evaluation& e, const CallRequest& request, const Caller& caller,
+                      const char* action) const;
+
+  std::shared_ptr<const policy::CallingWindowPolicy> windows_;
+  const std::vector<policy::FrequencyRule> rules_;
+  AttemptLedger& ledger_;
+  AuditTrail& audit_;
+  const Clock& clock_;
+  const CallGateOptions options_;
+};
+
+}  // namespace callwarden::dialer

@@ -1,0 +1,43 @@
+#pragma once
+// The attempt ledger on SQLite. Writes are group-committed: one writer thread takes every job
+// waiting, runs them one after another inside a single BEGIN IMMEDIATE transaction (each in
+// its own SAVEPOINT, so one failing job does not undo the others), and commits once. Each job
+// still sees every earlier job's changes, so check-and-reserve stays atomic, while one fsync
+// serves the whole batch. BEGIN IMMEDIATE also serialises against other processes sharing
+// the file.
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "dialer/AttemptLedger.h"
+#include "store/Database.h"
+
+namespace callwarden::store {
+
+class SqliteAttemptLedger final : public dialer::AttemptLedger {
+ public:
+  /// `db` must outlive this object.
+  explicit SqliteAttemptLedger(Database& db, size_t max_batch = 256);
+  ~SqliteAttemptLedger() override;
+
+  Status write(const std::function<Status(dialer::LedgerTxn&)>& job) override;
+  Status read(const std::function<Status(dialer::LedgerTxn&)>& job) override;
+
+ private:
+  struct Job;
+  void writerLoop();
+  void runBatch(std::vector<std::shared_ptr<Job>>& batch);
+
+  Database& db_;
+  const size_t max_batch_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::shared_ptr<Job>> queue_;  // guarded by mutex_
+  bool stopping_ = false;                   // guarded by mutex_
+  std::thread writer_;
+};
+
+}  // namespace callwarden::store

@@ -1,0 +1,108 @@
+// The real callwardend binary: two processes sharing one SQLite file never give out more than
+// seven slots for one debt, and an acknowledged reservation survives kill -9.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "HttpClient.h"
+#include "ServiceProcess.h"
+#include "TempDir.h"
+#include "audit/Keys.h"
+#include "common/Sha256.h"
+
+namespace callwarden::testing {
+namespace {
+
+constexpr const char* kToken = "process-test-token";
+
+class ProcessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(audit::initKeys(dir_.file("kek.key"), dir_.file("signing.key")).isOk());
+    std::ofstream(dir_.file("config.json")) << R"({
+      "server": {"host": "127.0.0.1", "port": 0, "threads": 8},
+      "store": {"url": "sqlite:callwarden.db"},
+      "auth": {"keys": [{"name": "dialer", "sha256": ")" +
+                                                   sha256Hex(kToken) +
+                                                   R"(", "scopes": ["dialer"]}]},
+      "policy": {"rules": ")" + std::string(CALLWARDEN_TEST_SOURCE_DIR) +
+                                                   R"(/data/rules/us.json",
+                 "data_dir": ")" + std::string(CALLWARDEN_TEST_SOURCE_DIR) +
+                                                   R"(/data",
+                 "allow_client_time": true},
+      "audit": {"kek_file": "kek.key", "signing_key_file": "signing.key"}
+    })";
+  }
+  // Each process keeps its own audit log: one writer per log directory.
+  std::map<std::string, std::string> env(const std::string& name) {
+    return {{"CALLWARDEN_AUDIT_DIR", dir_.file("audit-" + name)}};
+  }
+  HttpResult reserve(uint16_t port, const std::string& debt, const std::string& at) {
+    HttpRequestSpec spec;
+    spec.method = "POST";
+    spec.path = "/v1/calls/reserve";
+    spec.content_type = "application/json";
+    spec.headers["Authorization"] = std::string("Bearer ") + kToken;
+    spec.body =
+        R"({"to":"+13125550142","purpose":"debt_collection","subject_id":"S-1","debts":[")" + debt +
+        R"("],"at":")" + at + "\"}";
+    return httpRequest("127.0.0.1", port, spec);
+  }
+  TempDir dir_;
+};
+
+TEST_F(ProcessTest, TwoProcessesOnOneFileGiveOutSevenSlots) {
+  ServiceProcess a(dir_.file("config.json"), env("a"), dir_.file("a.log"));
+  ServiceProcess b(dir_.file("config.json"), env("b"), dir_.file("b.log"));
+  std::atomic<int> allowed{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 20; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        auto r = reserve(t % 2 ? a.port() : b.port(), "HOT", "2026-03-02T15:00:00Z");
+        if (r.status == 200 && r.body.find("\"decision\":\"allow\"") != std::string::npos) {
+          ++allowed;
+        } else if (r.status != 200) {
+          ++other;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(allowed.load(), 7);
+}
+
+TEST_F(ProcessTest, AcknowledgedReservationSurvivesKillNine) {
+  std::string id;
+  {
+    ServiceProcess p(dir_.file("config.json"), env("a"), dir_.file("a.log"));
+    for (int i = 0; i < 7; ++i) {
+      auto r = reserve(p.port(), "D1", "2026-03-02T15:00:00Z");
+      ASSERT_EQ(r.status, 200);
+      ASSERT_NE(r.body.find("\"decision\":\"allow\""), std::string::npos) << r.body;
+    }
+    p.kill9();  // the moment after the seventh answer
+  }
+  ServiceProcess again(dir_.file("config.json"), env("a"), dir_.file("a2.log"));
+  auto r = reserve(again.port(), "D1", "2026-03-02T16:00:00Z");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("REGF_7_IN_7"), std::string::npos) << r.body;
+}
+
+TEST_F(ProcessTest, RefusesToStartWithoutKeys) {
+  std::remove(dir_.file("kek.key").c_str());
+  EXPECT_THROW(ServiceProcess(dir_.file("config.json"), env("a"), dir_.file("a.log")),
+               std::runtime_error);
+  std::ifstream log(dir_.file("a.log"));
+  std::stringstream ss;
+  ss << log.rdbuf();
+  EXPECT_NE(ss.str().find("keys init"), std::string::npos) << ss.str();
+}
+
+}  // namespace
+}  // namespace callwarden::testing

@@ -1,0 +1,168 @@
+// The gate fails closed: a ledger that cannot be read or written, or an audit log that
+// refuses the record, turns the answer into a deny with the matching reason.
+
+#include "dialer/CallGate.h"
+
+#include <gtest/gtest.h>
+
+#include "FakeClock.h"
+#include "common/Rfc3339.h"
+#include "rules/FrequencyRuleLoader.h"
+#include "rules/NumberingPlanLoader.h"
+
+namespace callwarden::dialer {
+namespace {
+
+class FailingLedger final : public AttemptLedger {
+ public:
+  Status write(const std::function<Status(LedgerTxn&)>&) override {
+    return Status::unavailable("disk on fire");
+  }
+  Status read(const std::function<Status(LedgerTxn&)>&) override {
+    return Status::unavailable("disk on fire");
+  }
+};
+
+// A ledger with no history that accepts and forgets every write.
+class EmptyTxn final : public LedgerTxn {
+ public:
+  std::map<std::string, std::string> debtGroups(const std::string&) override { return {}; }
+  void setDebtGroups(const std::string&, const std::map<std::string, std::string>&) override {}
+  std::vector<Timestamp> attempts(const std::string&, Timestamp) override { return {}; }
+  std::vector<Timestamp> conversations(const std::string&, Timestamp) override { return {}; }
+  std::vector<policy::DirectConsent> directConsents(const std::string&, Timestamp) override {
+    return {};
+  }
+  std::set<std::string> accountFlags(const std::string&) override { return {}; }
+  void setAccountFlags(const std::string&, const std::set<std::string>&, Timestamp) override {}
+  void insertReservation(const Reservation& r) override { inserted.push_back(r.id); }
+  std::optional<Reservation> reservation(const std::string&) override { return std::nullopt; }
+  void settleReservation(const std::string& id, ReservationState state, const std::string&,
+                         const std::string&, bool, Timestamp) override {
+    if (state == ReservationState::kReleased) released.push_back(id);
+  }
+  void insertConversation(const std::string&, Timestamp, const std::string&,
+                          const std::string&) override {}
+  void insertConsent(const ConsentRecord&) override {}
+  std::vector<Reservation> reservationsForKey(const std::string&, Timestamp) override { return {}; }
+  std::vector<std::string> inserted, released;
+};
+
+class EmptyLedger final : public AttemptLedger {
+ public:
+  Status write(const std::function<Status(LedgerTxn&)>& job) override { return job(txn); }
+  Status read(const std::function<Status(LedgerTxn&)>& job) override { return job(txn); }
+  EmptyTxn txn;
+};
+
+class RecordingAudit final : public AuditTrail {
+ public:
+  bool fail = false;
+  std::vector<audit::AuditEvent> events;
+  Result<uint64_t> append(const audit::AuditEvent& e) override {
+    if (fail) return Status::unavailable("audit disk full");
+    events.push_back(e);
+    return static_cast<uint64_t>(events.size());
+  }
+};
+
+std::shared_ptr<const policy::CallingWindowPolicy> windows() {
+  static auto w =
+      rules::loadCallingWindowPolicy(std::string(CALLWARDEN_SOURCE_DIR) + "/data").value();
+  return w;
+}
+
+std::vector<policy::FrequencyRule> frequencyRules() {
+  return rules::loadFrequencyRules(std::string(CALLWARDEN_SOURCE_DIR) + "/data/rules/us.json")
+      .value();
+}
+
+CallRequest request(const char* at) {
+  CallRequest r;
+  r.call.to = "+13125550142";
+  r.call.purpose = policy::Purpose::kDebtCollection;
+  r.call.at = parseRfc3339(at).value();
+  r.subject_id = "S-1";
+  r.debts = {"D1"};
+  return r;
+}
+
+bool hasReason(const GateDecision& d, policy::ReasonCode c) {
+  return std::any_of(d.reasons.begin(), d.reasons.end(),
+                     [&](const policy::Reason& r) { return r.code == c; });
+}
+
+TEST(CallGate, StoreOutageDeniesAndIsAudited) {
+  FailingLedger ledger;
+  RecordingAudit audit;
+  testing::FakeClock clock("2026-07-15T16:00:00Z");
+  CallGate gate(windows(), frequencyRules(), ledger, audit, clock);
+  for (bool reserve : {false, true}) {
+    auto d = reserve ? gate.reserve(request("2026-07-15T16:00:00Z"), {"k", "r"})
+                     : gate.check(request("2026-07-15T16:00:00Z"), {"k", "r"});
+    ASSERT_TRUE(d.isOk());
+    EXPECT_FALSE(d->allowed);
+    EXPECT_TRUE(hasReason(*d, policy::ReasonCode::kStoreUnavailable));
+    EXPECT_FALSE(d->next_allowed_at.has_value());
+    EXPECT_FALSE(d->reservation_id.has_value());
+  }
+  ASSERT_EQ(audit.events.size(), 2u);
+  bool said = false;
+  for (const auto& [k, v] : audit.events[0].clear)
+    said = said || (k == "reasons" && v == "STORE_UNAVAILABLE");
+  EXPECT_TRUE(said);
+}
+
+TEST(CallGate, AuditFailureDeniesAnOtherwiseAllowedCall) {
+  RecordingAudit audit;
+  audit.fail = true;
+  testing::FakeClock clock("2026-07-15T16:00:00Z");
+  EmptyLedger ledger;
+  CallGate gate(windows(), frequencyRules(), ledger, audit, clock);
+  auto req = request("2026-07-15T16:00:00Z");
+  req.call.purpose = policy::Purpose::kInformational;
+  req.debts.clear();
+  auto d = gate.check(req, {"k", "r"});
+  ASSERT_TRUE(d.isOk());
+  EXPECT_FALSE(d->allowed);
+  EXPECT_TRUE(hasReason(*d, policy::ReasonCode::kAuditUnavailable));
+  // A reservation that the audit log refused is released, and no reservation id is given out.
+  auto r = gate.reserve(req, {"k", "r"});
+  ASSERT_TRUE(r.isOk());
+  EXPECT_FALSE(r->allowed);
+  EXPECT_FALSE(r->reservation_id.has_value());
+  ASSERT_EQ(ledger.txn.inserted.size(), 1u);
+  EXPECT_EQ(ledger.txn.released, ledger.txn.inserted);
+}
+
+TEST(CallGate, PersonalDataGoesOnlyIntoTheSealedPart) {
+  FailingLedger ledger;
+  RecordingAudit audit;
+  testing::FakeClock clock("2026-07-15T16:00:00Z");
+  CallGate gate(windows(), frequencyRules(), ledger, audit, clock);
+  ASSERT_TRUE(gate.check(request("2026-07-15T16:00:00Z"), {"key-1", "req-1"}).isOk());
+  ASSERT_EQ(audit.events.size(), 1u);
+  const auto& e = audit.events[0];
+  EXPECT_EQ(e.subject_key, "subject:S-1");
+  for (const auto& [k, v] : e.clear) {
+    EXPECT_EQ(v.find("3125550142"), std::string::npos) << k;
+    EXPECT_EQ(v.find("S-1"), std::string::npos) << k;
+  }
+  bool has_to = false;
+  for (const auto& [k, v] : e.personal) has_to = has_to || (k == "to" && v == "+13125550142");
+  EXPECT_TRUE(has_to);
+}
+
+TEST(Outcomes, OnlyUnconnectedAndCanceledCallsRelease) {
+  EXPECT_TRUE(outcomeReleasesSlot(Outcome::kBusy));
+  EXPECT_TRUE(outcomeReleasesSlot(Outcome::kNotInService));
+  EXPECT_TRUE(outcomeReleasesSlot(Outcome::kCanceled));
+  for (auto o : {Outcome::kCompleted, Outcome::kNoAnswer, Outcome::kVoicemail, Outcome::kFailed}) {
+    EXPECT_FALSE(outcomeReleasesSlot(o)) << outcomeName(o);
+    EXPECT_EQ(parseOutcome(outcomeName(o)), o);
+  }
+  EXPECT_FALSE(parseOutcome("dropped"));
+}
+
+}  // namespace
+}  // namespace callwarden::dialer

@@ -1,0 +1,268 @@
+// POST /v1/calls/check and /v1/calls/reserve, outcomes, flags and the attempts view, over
+// HTTP against the assembled service (real SQLite, real audit log, shipped rule data).
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "TestServer.h"
+#include "common/Rfc3339.h"
+
+namespace callwarden::testing {
+namespace {
+
+// 2026-07-15 is a Wednesday; +1 312 is Chicago (CDT, UTC-5).
+constexpr const char* kChicago = "+13125550142";
+
+std::string collection(const std::string& at, const std::string& debts = R"(["D1"])",
+                       const std::string& subject = "S-1") {
+  return R"({"to":")" + std::string(kChicago) + R"(","purpose":"debt_collection","subject_id":")" +
+         subject + R"(","debts":)" + debts + (at.empty() ? "" : R"(,"at":")" + at + "\"") + "}";
+}
+
+class CallRoutes : public ::testing::Test {
+ protected:
+  CallRoutes() : server_([](app::Config& c) { c.policy_allow_client_time = true; }) {}
+  HttpResult check(const std::string& body) {
+    return server_.postJson("/v1/calls/check", body, kDialerToken);
+  }
+  HttpResult reserve(const std::string& body) {
+    return server_.postJson("/v1/calls/reserve", body, kDialerToken);
+  }
+  HttpResult outcome(const std::string& id, const std::string& body) {
+    return server_.postJson("/v1/reservations/" + id + "/outcome", body, kDialerToken);
+  }
+  TestServer server_;
+};
+
+TEST_F(CallRoutes, CheckAllowsInsideTheWindow) {
+  auto r = check(R"({"to":"+13125550142","purpose":"telemarketing","at":"2026-07-15T16:00:00Z"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto j = r.json();
+  EXPECT_EQ(j->getValue<std::string>("decision"), "allow");
+  EXPECT_EQ(j->getArray("reasons")->size(), 0u);
+  EXPECT_EQ(j->getValue<std::string>("next_allowed_at"), "2026-07-15T16:00:00Z");
+  EXPECT_EQ(j->getArray("zones")->getElement<std::string>(0), "America/Chicago");
+  EXPECT_FALSE(j->getValue<std::string>("policy_version").empty());
+  EXPECT_EQ(j->getValue<std::string>("decision_id").rfind("dec_", 0), 0u);
+}
+
+TEST_F(CallRoutes, CheckDeniesAfterNineWithTheNextAllowedTime) {
+  // TV-1: 21:00:00 CDT is outside [08:00, 21:00).
+  auto r = check(R"({"to":"+13125550142","purpose":"telemarketing","at":"2026-07-16T02:00:00Z"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto j = r.json();
+  EXPECT_EQ(j->getValue<std::string>("decision"), "deny");
+  EXPECT_EQ(j->getArray("reasons")->getObject(0)->getValue<std::string>("code"), "CALLING_WINDOW");
+  EXPECT_EQ(j->getValue<std::string>("next_allowed_at"), "2026-07-16T13:00:00Z");
+}
+
+TEST_F(CallRoutes, ValidationErrorsName422Fields) {
+  struct Case {
+    const char* body;
+    const char* field;
+  };
+  for (
+      const Case& c :
+      {Case{R"({"to":"3125550142","purpose":"telemarketing"})", "to"},
+       Case{R"({"to":"+1312555","purpose":"telemarketing"})", "to"},
+       Case{R"({"to":"+13125550142","purpose":"sales"})", "purpose"},
+       Case{R"({"to":"+13125550142"})", "purpose"},
+       Case{
+           R"({"to":"+13125550142","purpose":"telemarketing","locations":[{"tz":"Mars/Olympus"}]})",
+           "locations[0].tz"},
+       Case{R"({"to":"+13125550142","purpose":"debt_collection","subject_id":"S-1"})", "debts"},
+       Case{R"({"to":"+13125550142","purpose":"debt_collection","debts":["D1"]})", "subject_id"},
+       Case{
+           R"({"to":"+13125550142","purpose":"debt_collection","subject_id":"S|1","debts":["D1"]})",
+           "subject_id"},
+       Case{R"({"to":"+13125550142","purpose":"telemarketing","at":"yesterday"})", "at"},
+       Case{R"({"to":"+13125550142","purpose":"telemarketing","call_type":"robot"})",
+            "call_type"}}) {
+    auto r = check(c.body);
+    EXPECT_EQ(r.status, 422) << c.body << " -> " << r.body;
+    EXPECT_EQ(r.errorField("field"), c.field) << c.body << " -> " << r.body;
+  }
+}
+
+TEST_F(CallRoutes, ChecksNeedTheDialerScope) {
+  EXPECT_EQ(
+      server_.postJson("/v1/calls/check", R"({"to":"+13125550142","purpose":"telemarketing"})")
+          .status,
+      401);
+  EXPECT_EQ(server_
+                .postJson("/v1/calls/check", R"({"to":"+13125550142","purpose":"telemarketing"})",
+                          kAgentToken)
+                .status,
+            403);
+}
+
+TEST_F(CallRoutes, SeventhReservationIsTheLastOne) {
+  for (int i = 0; i < 7; ++i) {
+    auto r = reserve(collection("2026-03-02T15:0" + std::to_string(i) + ":00Z"));
+    ASSERT_EQ(r.status, 200) << r.body;
+    ASSERT_EQ(r.json()->getValue<std::string>("decision"), "allow") << i << r.body;
+    EXPECT_EQ(r.json()->getValue<std::string>("reservation_id").rfind("res_", 0), 0u);
+  }
+  auto eighth = reserve(collection("2026-03-04T16:00:00Z"));
+  ASSERT_EQ(eighth.status, 200);
+  auto j = eighth.json();
+  EXPECT_EQ(j->getValue<std::string>("decision"), "deny");
+  EXPECT_EQ(j->getArray("reasons")->getObject(0)->getValue<std::string>("code"), "REGF_7_IN_7");
+  EXPECT_FALSE(j->has("reservation_id"));
+  // Free on Mon Mar 9 in Chicago (day 8 after Mar 2), when the window opens at 08:00 CDT.
+  EXPECT_EQ(j->getValue<std::string>("next_allowed_at"), "2026-03-09T13:00:00Z");
+  // The check endpoint sees the same ledger and writes nothing.
+  EXPECT_EQ(check(collection("2026-03-04T16:00:00Z")).json()->getValue<std::string>("decision"),
+            "deny");
+}
+
+TEST_F(CallRoutes, BusyOutcomeReleasesTheSlotAndIsIdempotent) {
+  std::string last;
+  for (int i = 0; i < 7; ++i)
+    last = reserve(collection("2026-03-02T15:0" + std::to_string(i) + ":00Z"))
+               .json()
+               ->getValue<std::string>("reservation_id");
+  EXPECT_EQ(reserve(collection("2026-03-02T16:00:00Z")).json()->getValue<std::string>("decision"),
+            "deny");
+  auto o = outcome(last, R"({"outcome":"busy","call_sid":"CA0123456789abcdef0123456789abcdef"})");
+  ASSERT_EQ(o.status, 200) << o.body;
+  EXPECT_EQ(o.json()->getValue<std::string>("state"), "released");
+  EXPECT_TRUE(o.json()->getValue<bool>("changed"));
+  auto again =
+      outcome(last, R"({"outcome":"busy","call_sid":"CA0123456789abcdef0123456789abcdef"})");
+  EXPECT_EQ(again.status, 200);
+  EXPECT_FALSE(again.json()->getValue<bool>("changed"));
+  auto conflict = outcome(last, R"({"outcome":"completed"})");
+  EXPECT_EQ(conflict.status, 409);
+  EXPECT_EQ(conflict.errorField("code"), "OUTCOME_CONFLICT");
+  EXPECT_EQ(reserve(collection("2026-03-02T16:00:00Z")).json()->getValue<std::string>("decision"),
+            "allow");
+  EXPECT_EQ(outcome("res_nope", R"({"outcome":"busy"})").status, 404);
+  EXPECT_EQ(outcome(last, R"({"outcome":"exploded"})").status, 422);
+  EXPECT_EQ(outcome(last, R"({"outcome":"busy","conversation":true})").status, 422);
+}
+
+TEST_F(CallRoutes, ConversationOutcomeBlocksTheDebtsOfTheCall) {
+  auto r = reserve(collection("2026-03-03T20:10:00Z", R"(["D1","D2"])"));
+  auto id = r.json()->getValue<std::string>("reservation_id");
+  ASSERT_EQ(outcome(id, R"({"outcome":"completed","conversation":true})").status, 200);
+  auto d1 = check(collection("2026-03-09T20:00:00Z", R"(["D1"])"));
+  EXPECT_EQ(d1.json()->getArray("reasons")->getObject(0)->getValue<std::string>("code"),
+            "REGF_POST_CONVERSATION");
+  EXPECT_EQ(d1.json()->getValue<std::string>("next_allowed_at"), "2026-03-10T13:00:00Z");
+  EXPECT_EQ(check(collection("2026-03-09T20:00:00Z", R"(["D3"])"))
+                .json()
+                ->getValue<std::string>("decision"),
+            "allow");
+}
+
+TEST_F(CallRoutes, ReportedConversationBlocksToo) {
+  auto c = server_.postJson("/v1/conversations",
+                            R"({"subject_id":"S-1","debts":["D1"],"at":"2026-03-03T20:10:00Z"})",
+                            kAgentToken);
+  ASSERT_EQ(c.status, 201) << c.body;
+  EXPECT_EQ(check(collection("2026-03-05T15:00:00Z")).json()->getValue<std::string>("decision"),
+            "deny");
+}
+
+TEST_F(CallRoutes, AtIsRefusedOnReservationsUnlessAllowed) {
+  TestServer strict;
+  auto r = strict.postJson("/v1/calls/reserve", collection("2026-03-02T15:00:00Z"), kDialerToken);
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(r.errorField("field"), "at");
+  // Without "at" the fake clock decides (2026-07-15 16:00Z = 11:00 CDT).
+  auto ok = strict.postJson("/v1/calls/reserve", collection(""), kDialerToken);
+  EXPECT_EQ(ok.json()->getValue<std::string>("decision"), "allow") << ok.body;
+}
+
+TEST_F(CallRoutes, AccountFlagsBlockCollection) {
+  auto f = server_.putJson("/v1/subjects/S-1/flags", R"({"flags":["bankruptcy"]})", kAdminToken);
+  ASSERT_EQ(f.status, 200) << f.body;
+  auto d = check(collection("2026-03-02T15:00:00Z"));
+  EXPECT_EQ(d.json()->getArray("reasons")->getObject(0)->getValue<std::string>("code"),
+            "ACCOUNT_BLOCKED");
+  EXPECT_TRUE(d.json()->isNull("next_allowed_at"));
+  auto bad = server_.putJson("/v1/subjects/S-1/flags", R"({"flags":["vip"]})", kAdminToken);
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(server_.putJson("/v1/subjects/S-1/flags", R"({"flags":[]})", kDialerToken).status, 403);
+}
+
+TEST_F(CallRoutes, GroupedDebtsShareOneCount) {
+  auto g = server_.putJson("/v1/subjects/S-1/debt-groups",
+                           R"({"groups":[{"id":"SL","debts":["SL-A","SL-B"]}]})", kAdminToken);
+  ASSERT_EQ(g.status, 200) << g.body;
+  for (int i = 0; i < 4; ++i)
+    reserve(collection("2026-03-02T15:0" + std::to_string(i) + ":00Z", R"(["SL-A"])"));
+  for (int i = 4; i < 7; ++i)
+    reserve(collection("2026-03-02T15:0" + std::to_string(i) + ":00Z", R"(["SL-B"])"));
+  EXPECT_EQ(check(collection("2026-03-03T15:00:00Z", R"(["SL-A"])"))
+                .json()
+                ->getValue<std::string>("decision"),
+            "deny");
+}
+
+TEST_F(CallRoutes, DirectConsentExcludesTheCallback) {
+  for (int i = 0; i < 7; ++i) reserve(collection("2026-03-02T15:0" + std::to_string(i) + ":00Z"));
+  auto c = server_.postJson(
+      "/v1/consents",
+      R"({"subject_id":"S-1","scope":"regf_call","debts":["D1"],"given_to":"collector",)"
+      R"("received_at":"2026-03-05T20:00:00Z","max_calls":1})",
+      kAgentToken);
+  ASSERT_EQ(c.status, 201) << c.body;
+  auto creditor = server_.postJson(
+      "/v1/consents",
+      R"({"subject_id":"S-1","scope":"regf_call","debts":["D1"],"given_to":"creditor"})",
+      kAdminToken);
+  ASSERT_EQ(creditor.status, 201);
+  EXPECT_EQ(reserve(collection("2026-03-06T16:00:00Z")).json()->getValue<std::string>("decision"),
+            "allow");
+  EXPECT_EQ(reserve(collection("2026-03-06T21:00:00Z")).json()->getValue<std::string>("decision"),
+            "deny");
+  server_.clock().set(parseRfc3339("2026-03-06T22:00:00Z").value());
+  auto v = server_.get("/v1/subjects/S-1/attempts?debt=D1", kAuditorToken);
+  ASSERT_EQ(v.status, 200) << v.body;
+  EXPECT_EQ(v.json()->getArray("excluded")->size(), 1u);
+  EXPECT_EQ(v.json()->getArray("counted")->size(),
+            7u);  // past their expiry without an outcome: counted
+  EXPECT_EQ(v.json()->getArray("pending")->size(), 0u);
+  // Mar 2 + 7 days, in Chicago.
+  EXPECT_EQ(v.json()->getValue<std::string>("frees_at"), "2026-03-09T05:00:00Z");
+  EXPECT_EQ(v.json()->getArray("blocking")->getObject(0)->getValue<std::string>("code"),
+            "REGF_7_IN_7");
+}
+
+TEST_F(CallRoutes, ConcurrentReservationsTakeExactlySevenSlots) {
+  std::atomic<int> allowed{0}, denied{0}, errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 20; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        auto r = reserve(collection("2026-03-02T15:00:00Z", R"(["HOT"])", "S-hot"));
+        if (r.status != 200) {
+          ++errors;
+        } else if (r.json()->getValue<std::string>("decision") == "allow") {
+          ++allowed;
+        } else {
+          ++denied;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(allowed.load(), 7);
+  EXPECT_EQ(denied.load(), 193);
+}
+
+TEST_F(CallRoutes, DecisionsAreCountedInMetrics) {
+  check(R"({"to":"+13125550142","purpose":"telemarketing","at":"2026-07-16T02:00:00Z"})");
+  auto m = server_.get("/metrics");
+  EXPECT_NE(m.body.find("callwarden_decisions_total{result=\"deny\",reason=\"CALLING_WINDOW\"} 1"),
+            std::string::npos)
+      << m.body;
+}
+
+}  // namespace
+}  // namespace callwarden::testing
