@@ -104,9 +104,13 @@ std::vector<JsonFields> JsonFields::objectArray(const std::string& name, size_t 
   return out;
 }
 
-void JsonFields::rejectUnknown(std::initializer_list<const char*> known) const {
+void JsonFields::rejectUnknown(std::initializer_list<const char*> known,
+                               std::initializer_list<const char*> also) const {
+  auto in = [](std::initializer_list<const char*> list, const std::string& key) {
+    return std::any_of(list.begin(), list.end(), [&](const char* k) { return key == k; });
+  };
   for (const auto& [key, value] : *object_) {
-    bool ok = std::any_of(known.begin(), known.end(), [&](const char* k) { return key == k; });
+    bool ok = in(known, key) || in(also, key);
     if (!ok) throw ApiError(422, "UNKNOWN_FIELD", "unknown field " + key, path(key));
   }
 }

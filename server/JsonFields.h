@@ -31,7 +31,9 @@ class JsonFields {
   std::vector<JsonFields> objectArray(const std::string& name, size_t max_items) const;
   bool has(const std::string& name) const;
   /// Rejects fields the endpoint does not know: a misspelt "subject_id" must not be ignored.
-  void rejectUnknown(std::initializer_list<const char*> known) const;
+  /// `also` lets an endpoint extend a shared list (place = check fields + Twilio fields).
+  void rejectUnknown(std::initializer_list<const char*> known,
+                     std::initializer_list<const char*> also = {}) const;
 
   std::string path(const std::string& name) const { return prefix_ + name; }
 
