@@ -20,7 +20,8 @@ constexpr int kMaxJsonDepth = 32;
 
 std::string requestIdFrom(const Poco::Net::HTTPServerRequest& request) {
   // Accept the caller's id only if it is short and plain, so it is safe in logs and headers.
-  const std::string& id = request.get("X-Request-Id", "");
+  // A copy: get() returns a reference to its default argument when the header is absent.
+  const std::string id = request.get("X-Request-Id", "");
   bool plain = !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
   });
