@@ -11,8 +11,13 @@
 #include "HttpClient.h"
 #include "ServiceProcess.h"
 #include "TempDir.h"
+#include "app/Config.h"
 #include "audit/Keys.h"
 #include "common/Sha256.h"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace callwarden::testing {
 namespace {
@@ -102,6 +107,68 @@ TEST_F(ProcessTest, RefusesToStartWithoutKeys) {
   std::stringstream ss;
   ss << log.rdbuf();
   EXPECT_NE(ss.str().find("keys init"), std::string::npos) << ss.str();
+}
+
+}  // namespace
+}  // namespace callwarden::testing
+
+namespace callwarden::testing {
+namespace {
+
+int runCli(const std::string& args, std::string* output) {
+  const std::string out_file = "/tmp/cw-cli-" + std::to_string(::getpid()) + ".out";
+  int rc = std::system((binaryPath("callwarden") + " " + args + " >" + out_file + " 2>&1").c_str());
+  std::ifstream in(out_file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (output) *output = ss.str();
+  std::remove(out_file.c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+TEST_F(ProcessTest, CliKeysInitAndAuditVerify) {
+  std::string out;
+  // The fixture created keys already: init refuses to overwrite them.
+  EXPECT_EQ(runCli("keys init --config=" + dir_.file("config.json"), &out), 1) << out;
+  {
+    ServiceProcess p(dir_.file("config.json"), {}, dir_.file("a.log"));
+    ASSERT_EQ(reserve(p.port(), "D1", "2026-03-02T15:00:00Z").status, 200);
+  }  // SIGTERM: a clean shutdown signs a final checkpoint
+  EXPECT_EQ(runCli("audit verify --config=" + dir_.file("config.json"), &out), 0) << out;
+  EXPECT_EQ(runCli("audit verify --json --config=" + dir_.file("config.json"), &out), 0) << out;
+  EXPECT_NE(out.find("\"exit_code\""), std::string::npos) << out;
+  EXPECT_EQ(runCli("audit export --config=" + dir_.file("config.json"), &out), 0) << out;
+  EXPECT_NE(out.find("reservation"), std::string::npos);
+  EXPECT_EQ(runCli("audit verify", &out), 3);
+}
+
+TEST_F(ProcessTest, RefusesToStartWithAKeyReadableByOthers) {
+  ::chmod(dir_.file("signing.key").c_str(), 0644);
+  EXPECT_THROW(ServiceProcess(dir_.file("config.json"), env("a"), dir_.file("a.log")),
+               std::runtime_error);
+}
+
+TEST(Cli, HelpDescribesEveryCommand) {
+  std::string out;
+  EXPECT_EQ(runCli("--help", &out), 0);
+  for (const char* c : {"token new", "config check", "keys init", "audit verify", "audit export"}) {
+    EXPECT_NE(out.find(c), std::string::npos) << c;
+  }
+  EXPECT_EQ(runCli("audit verify --help", &out), 0);
+  EXPECT_NE(out.find("--trusted-checkpoint"), std::string::npos);
+  EXPECT_EQ(runCli("nonsense", &out), 3);
+}
+
+TEST(Cli, DaemonHelpListsEveryConfigurationKey) {
+  std::string out;
+  int rc = std::system((binaryPath("callwardend") + " --help > /tmp/cwd-help.txt 2>&1").c_str());
+  EXPECT_EQ(WEXITSTATUS(rc), 0);
+  std::ifstream in("/tmp/cwd-help.txt");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  for (const auto& d : app::configKeyDocs())
+    EXPECT_NE(ss.str().find(d.key), std::string::npos) << d.key;
+  EXPECT_NE(ss.str().find("--config"), std::string::npos);
 }
 
 }  // namespace
