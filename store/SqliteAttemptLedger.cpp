@@ -1,26 +1,18 @@
 #include "store/SqliteAttemptLedger.h"
 
-#include <Poco/Data/Statement.h>
-#include <Poco/Exception.h>
-#include <Poco/Nullable.h>
-
 #include <future>
 #include <limits>
 
-namespace callwarden::store {
+#include "store/SqliteConnection.h"
 
-using Poco::Data::Keywords::into;
-using Poco::Data::Keywords::now;
-using Poco::Data::Keywords::use;
+namespace callwarden::store {
 
 namespace {
 
-using Micros = Poco::Int64;
-
-Micros toMicros(Timestamp t) {
+int64_t toMicros(Timestamp t) {
   return t.time_since_epoch().count();
 }
-Timestamp fromMicros(Micros m) {
+Timestamp fromMicros(int64_t m) {
   return Timestamp{std::chrono::microseconds{m}};
 }
 
@@ -50,127 +42,134 @@ dialer::ReservationState parseState(const std::string& s) {
 
 class SqlTxn final : public dialer::LedgerTxn {
  public:
-  explicit SqlTxn(Poco::Data::Session& s) : s_(s) {}
+  explicit SqlTxn(SqliteConnection& c) : c_(c) {}
 
   std::map<std::string, std::string> debtGroups(const std::string& subject_id) override {
-    std::vector<std::string> debts, groups;
-    std::string subject = subject_id;
-    s_ << "SELECT debt, group_id FROM debt_group WHERE subject_id = ?", into(debts), into(groups),
-        use(subject), now;
     std::map<std::string, std::string> out;
-    for (size_t i = 0; i < debts.size(); ++i) out[debts[i]] = groups[i];
+    Query q(c_, "SELECT debt, group_id FROM debt_group WHERE subject_id = ?");
+    q.bind(subject_id);
+    while (q.next()) out[q.text(0)] = q.text(1);
     return out;
   }
 
   void setDebtGroups(const std::string& subject_id,
                      const std::map<std::string, std::string>& groups) override {
-    std::string subject = subject_id;
-    s_ << "DELETE FROM debt_group WHERE subject_id = ?", use(subject), now;
+    Query(c_, "DELETE FROM debt_group WHERE subject_id = ?").bind(subject_id).run();
     for (const auto& [debt, group] : groups) {
-      std::string d = debt, g = group;
-      s_ << "INSERT INTO debt_group (subject_id, debt, group_id) VALUES (?, ?, ?)", use(subject),
-          use(d), use(g), now;
+      Query(c_, "INSERT INTO debt_group (subject_id, debt, group_id) VALUES (?, ?, ?)")
+          .bind(subject_id)
+          .bind(debt)
+          .bind(group)
+          .run();
     }
   }
 
   std::vector<Timestamp> attempts(const std::string& key, Timestamp since) override {
-    std::vector<Micros> at;
-    std::string k = key;
-    Micros from = toMicros(since);
-    s_ << "SELECT a.at FROM attempt a JOIN reservation r ON r.id = a.reservation_id "
-          "WHERE a.key = ? AND a.at >= ? AND a.consent_id IS NULL AND r.state <> 'released'",
-        into(at), use(k), use(from), now;
+    Query q(c_,
+            "SELECT a.at FROM attempt a JOIN reservation r ON r.id = a.reservation_id "
+            "WHERE a.key = ? AND a.at >= ? AND a.consent_id IS NULL AND r.state <> 'released'");
+    q.bind(key).bind(toMicros(since));
     std::vector<Timestamp> out;
-    for (auto m : at) out.push_back(fromMicros(m));
+    while (q.next()) out.push_back(fromMicros(q.int64(0)));
     return out;
   }
 
   std::vector<Timestamp> conversations(const std::string& key, Timestamp since) override {
-    std::vector<Micros> at;
-    std::string k = key;
-    Micros from = toMicros(since);
-    s_ << "SELECT at FROM conversation WHERE key = ? AND at >= ?", into(at), use(k), use(from), now;
+    Query q(c_, "SELECT at FROM conversation WHERE key = ? AND at >= ?");
+    q.bind(key).bind(toMicros(since));
     std::vector<Timestamp> out;
-    for (auto m : at) out.push_back(fromMicros(m));
+    while (q.next()) out.push_back(fromMicros(q.int64(0)));
     return out;
   }
 
   std::vector<policy::DirectConsent> directConsents(const std::string& key,
                                                     Timestamp since) override {
-    std::vector<std::string> ids;
-    std::vector<Micros> received;
-    std::vector<Poco::Nullable<Micros>> until;
-    std::vector<int> max_calls, used;
-    std::string k = key;
-    Micros from = toMicros(since);
     // A later revoke of the same scope by the same subject ends every earlier grant.
-    s_ << "SELECT c.id, c.received_at, c.valid_until, c.max_calls, "
-          "  (SELECT COUNT(*) FROM attempt a JOIN reservation r ON r.id = a.reservation_id "
-          "   WHERE a.consent_id = c.id AND r.state <> 'released') "
-          "FROM consent_key ck JOIN consent c ON c.id = ck.consent_id "
-          "WHERE ck.key = ? AND c.scope = 'regf_call' AND c.action = 'grant' AND c.given_to = "
-          "'collector' "
-          "  AND c.received_at >= ? AND NOT EXISTS (SELECT 1 FROM consent v WHERE v.subject_id = "
-          "c.subject_id "
-          "  AND v.scope = c.scope AND v.action = 'revoke' AND v.seq > c.seq)",
-        into(ids), into(received), into(until), into(max_calls), into(used), use(k), use(from), now;
+    Query q(c_,
+            "SELECT c.id, c.received_at, c.valid_until, c.max_calls, "
+            "  (SELECT COUNT(*) FROM attempt a JOIN reservation r ON r.id = a.reservation_id "
+            "   WHERE a.consent_id = c.id AND r.state <> 'released') "
+            "FROM consent_key ck JOIN consent c ON c.id = ck.consent_id "
+            "WHERE ck.key = ? AND c.scope = 'regf_call' AND c.action = 'grant' AND c.given_to = "
+            "'collector' "
+            "  AND c.received_at >= ? AND NOT EXISTS (SELECT 1 FROM consent v WHERE v.subject_id = "
+            "c.subject_id "
+            "  AND v.scope = c.scope AND v.action = 'revoke' AND v.seq > c.seq)");
+    q.bind(key).bind(toMicros(since));
     std::vector<policy::DirectConsent> out;
-    for (size_t i = 0; i < ids.size(); ++i) {
+    while (q.next()) {
       policy::DirectConsent c;
-      c.id = ids[i];
+      c.id = q.text(0);
       c.key = key;
-      c.received_at = fromMicros(received[i]);
-      if (!until[i].isNull()) c.valid_until = fromMicros(until[i].value());
-      c.max_calls = max_calls[i];
-      c.calls_used = used[i];
+      c.received_at = fromMicros(q.int64(1));
+      if (!q.isNull(2)) c.valid_until = fromMicros(q.int64(2));
+      c.max_calls = static_cast<int>(q.int64(3));
+      c.calls_used = static_cast<int>(q.int64(4));
       out.push_back(std::move(c));
     }
     return out;
   }
 
   std::set<std::string> accountFlags(const std::string& subject_id) override {
-    std::vector<std::string> flags;
-    std::string subject = subject_id;
-    s_ << "SELECT flag FROM account_flag WHERE subject_id = ?", into(flags), use(subject), now;
-    return {flags.begin(), flags.end()};
+    Query q(c_, "SELECT flag FROM account_flag WHERE subject_id = ?");
+    q.bind(subject_id);
+    std::set<std::string> out;
+    while (q.next()) out.insert(q.text(0));
+    return out;
   }
 
   void setAccountFlags(const std::string& subject_id, const std::set<std::string>& flags,
                        Timestamp at) override {
-    std::string subject = subject_id;
-    s_ << "DELETE FROM account_flag WHERE subject_id = ?", use(subject), now;
-    Micros m = toMicros(at);
+    Query(c_, "DELETE FROM account_flag WHERE subject_id = ?").bind(subject_id).run();
     for (const auto& f : flags) {
-      std::string flag = f;
-      s_ << "INSERT INTO account_flag (subject_id, flag, set_at) VALUES (?, ?, ?)", use(subject),
-          use(flag), use(m), now;
+      Query(c_, "INSERT INTO account_flag (subject_id, flag, set_at) VALUES (?, ?, ?)")
+          .bind(subject_id)
+          .bind(f)
+          .bind(toMicros(at))
+          .run();
     }
   }
 
   void insertReservation(const dialer::Reservation& r) override {
-    std::string id = r.id, subject = r.subject_id, phone = r.to, purpose = r.purpose,
-                decision = r.decision_id, key_name = r.api_key, debt_keys = joinKeys(r.debt_keys);
-    Micros created = toMicros(r.created_at), expires = toMicros(r.expires_at);
-    s_ << "INSERT INTO reservation (id, subject_id, phone, purpose, decision_id, api_key, "
+    Query(c_,
+          "INSERT INTO reservation (id, subject_id, phone, purpose, decision_id, api_key, "
           "created_at, expires_at, "
-          "state, debt_keys) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
-        use(id), use(subject), use(phone), use(purpose), use(decision), use(key_name), use(created),
-        use(expires), use(debt_keys), now;
+          "state, debt_keys) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)")
+        .bind(r.id)
+        .bind(r.subject_id)
+        .bind(r.to)
+        .bind(r.purpose)
+        .bind(r.decision_id)
+        .bind(r.api_key)
+        .bind(toMicros(r.created_at))
+        .bind(toMicros(r.expires_at))
+        .bind(joinKeys(r.debt_keys))
+        .run();
     for (const auto& k : r.counted_keys) {
-      std::string key = k;
-      s_ << "INSERT INTO attempt (reservation_id, key, at) VALUES (?, ?, ?)", use(id), use(key),
-          use(created), now;
+      Query(c_, "INSERT INTO attempt (reservation_id, key, at) VALUES (?, ?, ?)")
+          .bind(r.id)
+          .bind(k)
+          .bind(toMicros(r.created_at))
+          .run();
     }
     for (const auto& [k, consent] : r.excluded_keys) {
-      std::string key = k, c = consent;
-      s_ << "INSERT INTO attempt (reservation_id, key, at, consent_id) VALUES (?, ?, ?, ?)",
-          use(id), use(key), use(created), use(c), now;
+      Query(c_, "INSERT INTO attempt (reservation_id, key, at, consent_id) VALUES (?, ?, ?, ?)")
+          .bind(r.id)
+          .bind(k)
+          .bind(toMicros(r.created_at))
+          .bind(consent)
+          .run();
     }
   }
 
   std::optional<dialer::Reservation> reservation(const std::string& id) override {
-    auto rows =
-        select("WHERE r.id = ? AND r.created_at >= ?", id, std::numeric_limits<Micros>::min());
+    auto rows = select(
+        "SELECT r.id, r.subject_id, r.phone, r.purpose, r.decision_id, r.api_key, r.created_at, "
+        "r.expires_at, "
+        "r.state, r.outcome, r.call_sid, r.conversation, r.settled_at, r.debt_keys FROM "
+        "reservation r "
+        "WHERE r.id = ? AND r.created_at >= ?",
+        id, std::numeric_limits<int64_t>::min());
     if (rows.empty()) return std::nullopt;
     return rows.front();
   }
@@ -178,102 +177,108 @@ class SqlTxn final : public dialer::LedgerTxn {
   void settleReservation(const std::string& id, dialer::ReservationState state,
                          const std::string& outcome, const std::string& call_sid, bool conversation,
                          Timestamp at) override {
-    std::string rid = id, st(dialer::reservationStateName(state)), out = outcome, sid = call_sid;
-    int conv = conversation ? 1 : 0;
-    Micros m = toMicros(at);
-    s_ << "UPDATE reservation SET state = ?, outcome = ?, call_sid = ?, conversation = ?, "
+    Query(c_,
+          "UPDATE reservation SET state = ?, outcome = ?, call_sid = ?, conversation = ?, "
           "settled_at = ? "
-          "WHERE id = ?",
-        use(st), use(out), use(sid), use(conv), use(m), use(rid), now;
+          "WHERE id = ?")
+        .bind(dialer::reservationStateName(state))
+        .bind(outcome)
+        .bind(call_sid)
+        .bind(int64_t{conversation ? 1 : 0})
+        .bind(toMicros(at))
+        .bind(id)
+        .run();
   }
 
   void insertConversation(const std::string& key, Timestamp at, const std::string& source,
                           const std::string& reservation_id) override {
-    std::string k = key, src = source, rid = reservation_id;
-    Micros m = toMicros(at);
-    s_ << "INSERT INTO conversation (key, at, source, reservation_id) VALUES (?, ?, ?, ?)", use(k),
-        use(m), use(src), use(rid), now;
+    Query(c_, "INSERT INTO conversation (key, at, source, reservation_id) VALUES (?, ?, ?, ?)")
+        .bind(key)
+        .bind(toMicros(at))
+        .bind(source)
+        .bind(reservation_id)
+        .run();
   }
 
   void insertConsent(const dialer::ConsentRecord& c) override {
-    std::string id = c.id, subject = c.subject_id, phone = c.phone, scope = c.scope,
-                action = c.action, given_to = c.given_to, channel = c.channel, words = c.words,
-                key_name = c.api_key;
-    Micros received = toMicros(c.received_at);
-    Poco::Nullable<Micros> until;
+    std::optional<int64_t> until;
     if (c.valid_until) until = toMicros(*c.valid_until);
-    int max_calls = c.max_calls;
-    s_ << "INSERT INTO consent (id, subject_id, phone, scope, action, given_to, channel, words, "
+    Query(c_,
+          "INSERT INTO consent (id, subject_id, phone, scope, action, given_to, channel, words, "
           "received_at, "
           "valid_until, max_calls, api_key, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-          "(SELECT COALESCE(MAX(seq), 0) + 1 FROM consent))",
-        use(id), use(subject), use(phone), use(scope), use(action), use(given_to), use(channel),
-        use(words), use(received), use(until), use(max_calls), use(key_name), now;
+          "(SELECT COALESCE(MAX(seq), 0) + 1 FROM consent))")
+        .bind(c.id)
+        .bind(c.subject_id)
+        .bind(c.phone)
+        .bind(c.scope)
+        .bind(c.action)
+        .bind(c.given_to)
+        .bind(c.channel)
+        .bind(c.words)
+        .bind(toMicros(c.received_at))
+        .bind(until)
+        .bind(int64_t{c.max_calls})
+        .bind(c.api_key)
+        .run();
     for (const auto& k : c.debt_keys) {
-      std::string key = k;
-      s_ << "INSERT INTO consent_key (consent_id, key) VALUES (?, ?)", use(id), use(key), now;
+      Query(c_, "INSERT INTO consent_key (consent_id, key) VALUES (?, ?)").bind(c.id).bind(k).run();
     }
   }
 
   std::vector<dialer::Reservation> reservationsForKey(const std::string& key,
                                                       Timestamp since) override {
-    return select("JOIN attempt x ON x.reservation_id = r.id WHERE x.key = ? AND r.created_at >= ?",
-                  key, toMicros(since));
-  }
-
- private:
-  std::vector<dialer::Reservation> select(const std::string& where, const std::string& param,
-                                          Micros since) {
-    std::vector<std::string> ids, subjects, phones, purposes, decisions, keys, states, debt_keys;
-    std::vector<Poco::Nullable<std::string>> outcomes, sids;
-    std::vector<Micros> created, expires;
-    std::vector<Poco::Nullable<Micros>> settled;
-    std::vector<int> conv;
-    std::string p = param;
-    std::string sql =
+    return select(
         "SELECT r.id, r.subject_id, r.phone, r.purpose, r.decision_id, r.api_key, r.created_at, "
         "r.expires_at, "
         "r.state, r.outcome, r.call_sid, r.conversation, r.settled_at, r.debt_keys FROM "
-        "reservation r " +
-        where + " ORDER BY r.created_at DESC";
-    s_ << sql, into(ids), into(subjects), into(phones), into(purposes), into(decisions), into(keys),
-        into(created), into(expires), into(states), into(outcomes), into(sids), into(conv),
-        into(settled), into(debt_keys), use(p), use(since), now;
+        "reservation r "
+        "JOIN attempt x ON x.reservation_id = r.id WHERE x.key = ? AND r.created_at >= ? "
+        "ORDER BY r.created_at DESC",
+        key, toMicros(since));
+  }
+
+ private:
+  std::vector<dialer::Reservation> select(const char* sql, const std::string& param,
+                                          int64_t since) {
     std::vector<dialer::Reservation> out;
-    for (size_t i = 0; i < ids.size(); ++i) {
-      dialer::Reservation r;
-      r.id = ids[i];
-      r.subject_id = subjects[i];
-      r.to = phones[i];
-      r.purpose = purposes[i];
-      r.decision_id = decisions[i];
-      r.api_key = keys[i];
-      r.created_at = fromMicros(created[i]);
-      r.expires_at = fromMicros(expires[i]);
-      r.state = parseState(states[i]);
-      r.outcome = outcomes[i].isNull() ? "" : outcomes[i].value();
-      r.call_sid = sids[i].isNull() ? "" : sids[i].value();
-      r.conversation = conv[i] != 0;
-      if (!settled[i].isNull()) r.settled_at = fromMicros(settled[i].value());
-      r.debt_keys = splitKeys(debt_keys[i]);
-      std::vector<std::string> akeys;
-      std::vector<Poco::Nullable<std::string>> consents;
-      std::string rid = r.id;
-      s_ << "SELECT key, consent_id FROM attempt WHERE reservation_id = ? ORDER BY key",
-          into(akeys), into(consents), use(rid), now;
-      for (size_t j = 0; j < akeys.size(); ++j) {
-        if (consents[j].isNull()) {
-          r.counted_keys.push_back(akeys[j]);
+    {
+      Query q(c_, sql);
+      q.bind(param).bind(since);
+      while (q.next()) {
+        dialer::Reservation r;
+        r.id = q.text(0);
+        r.subject_id = q.text(1);
+        r.to = q.text(2);
+        r.purpose = q.text(3);
+        r.decision_id = q.text(4);
+        r.api_key = q.text(5);
+        r.created_at = fromMicros(q.int64(6));
+        r.expires_at = fromMicros(q.int64(7));
+        r.state = parseState(q.text(8));
+        r.outcome = q.text(9);
+        r.call_sid = q.text(10);
+        r.conversation = q.int64(11) != 0;
+        if (!q.isNull(12)) r.settled_at = fromMicros(q.int64(12));
+        r.debt_keys = splitKeys(q.text(13));
+        out.push_back(std::move(r));
+      }
+    }
+    for (auto& r : out) {
+      Query q(c_, "SELECT key, consent_id FROM attempt WHERE reservation_id = ? ORDER BY key");
+      q.bind(r.id);
+      while (q.next()) {
+        if (q.isNull(1)) {
+          r.counted_keys.push_back(q.text(0));
         } else {
-          r.excluded_keys.emplace_back(akeys[j], consents[j].value());
+          r.excluded_keys.emplace_back(q.text(0), q.text(1));
         }
       }
-      out.push_back(std::move(r));
     }
     return out;
   }
 
-  Poco::Data::Session& s_;
+  SqliteConnection& c_;
 };
 
 }  // namespace
@@ -284,7 +289,7 @@ struct SqliteAttemptLedger::Job {
 };
 
 SqliteAttemptLedger::SqliteAttemptLedger(Database& db, size_t max_batch)
-    : db_(db), max_batch_(max_batch), writer_([this] { writerLoop(); }) {}
+    : db_(db), max_batch_(max_batch), readers_(db.path()), writer_([this] { writerLoop(); }) {}
 
 SqliteAttemptLedger::~SqliteAttemptLedger() {
   {
@@ -327,56 +332,64 @@ void SqliteAttemptLedger::writerLoop() {
 void SqliteAttemptLedger::runBatch(std::vector<std::shared_ptr<Job>>& batch) {
   std::vector<Status> results(batch.size());
   try {
-    auto session = db_.session();
-    session << "BEGIN IMMEDIATE", now;
+    if (!writer_conn_) {
+      auto c = SqliteConnection::open(db_.path());
+      if (!c.isOk()) throw SqliteError(0, c.status().message());
+      writer_conn_ = std::move(c).value();
+    }
+    SqliteConnection& conn = *writer_conn_;
+    Query(conn, "BEGIN IMMEDIATE").run();
     try {
-      SqlTxn txn(session);
+      SqlTxn txn(conn);
       for (size_t i = 0; i < batch.size(); ++i) {
-        session << "SAVEPOINT job", now;
+        Query(conn, "SAVEPOINT job").run();
         try {
           results[i] = (*batch[i]->fn)(txn);
-        } catch (const Poco::Exception& e) {
-          results[i] = Status::unavailable("attempt ledger write failed: " + e.displayText());
+        } catch (const SqliteError& e) {
+          results[i] = Status::unavailable(std::string("attempt ledger write failed: ") + e.what());
         } catch (const std::exception& e) {
           results[i] = Status::internal(std::string("attempt ledger job failed: ") + e.what());
         }
-        if (!results[i].isOk()) session << "ROLLBACK TO job", now;
-        session << "RELEASE job", now;
+        if (!results[i].isOk()) Query(conn, "ROLLBACK TO job").run();
+        Query(conn, "RELEASE job").run();
       }
-      session << "COMMIT", now;
+      Query(conn, "COMMIT").run();
     } catch (...) {
       try {
-        session << "ROLLBACK", now;
-      } catch (const Poco::Exception&) {
+        conn.exec("ROLLBACK");
+      } catch (const SqliteError&) {
         // The connection is already out of its transaction.
       }
       throw;
     }
-  } catch (const Poco::Exception& e) {
-    // Nothing of this batch is durable: every job fails, whatever it returned.
+  } catch (const SqliteError& e) {
+    // Nothing of this batch is durable: every job fails, whatever it returned. A broken
+    // connection is replaced on the next batch.
+    writer_conn_.reset();
     for (auto& r : results)
-      r = Status::unavailable("attempt ledger commit failed: " + e.displayText());
+      r = Status::unavailable(std::string("attempt ledger commit failed: ") + e.what());
   }
   for (size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(results[i]);
 }
 
 Status SqliteAttemptLedger::read(const std::function<Status(dialer::LedgerTxn&)>& job) {
   try {
-    auto session = db_.session();
+    auto lease = readers_.acquire();
+    SqliteConnection& conn = *lease;
     // One deferred transaction: every query in the job sees the same WAL snapshot.
-    session << "BEGIN", now;
+    conn.exec("BEGIN");
     Status s;
     try {
-      SqlTxn txn(session);
+      SqlTxn txn(conn);
       s = job(txn);
     } catch (...) {
-      session << "ROLLBACK", now;
+      conn.exec("ROLLBACK");
       throw;
     }
-    session << "ROLLBACK", now;
+    conn.exec("ROLLBACK");
     return s;
-  } catch (const Poco::Exception& e) {
-    return Status::unavailable("attempt ledger read failed: " + e.displayText());
+  } catch (const SqliteError& e) {
+    return Status::unavailable(std::string("attempt ledger read failed: ") + e.what());
   }
 }
 

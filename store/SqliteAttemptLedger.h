@@ -14,6 +14,7 @@
 
 #include "dialer/AttemptLedger.h"
 #include "store/Database.h"
+#include "store/SqliteConnection.h"
 
 namespace callwarden::store {
 
@@ -33,6 +34,8 @@ class SqliteAttemptLedger final : public dialer::AttemptLedger {
 
   Database& db_;
   const size_t max_batch_;
+  SqlitePool readers_;
+  std::unique_ptr<SqliteConnection> writer_conn_;  // used only by the writer thread
   std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<std::shared_ptr<Job>> queue_;  // guarded by mutex_
