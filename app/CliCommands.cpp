@@ -1,9 +1,14 @@
 #include "app/CliCommands.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 
+#include "app/AuditLogTrail.h"
 #include "app/Config.h"
+#include "audit/AuditLog.h"
 #include "audit/Exporter.h"
 #include "audit/Keys.h"
 #include "audit/Verifier.h"
@@ -11,6 +16,9 @@
 #include "common/Random.h"
 #include "common/Rfc3339.h"
 #include "common/Sha256.h"
+#include "dialer/ListAdmin.h"
+#include "store/Database.h"
+#include "store/SqliteListStore.h"
 
 namespace callwarden::app {
 
@@ -176,6 +184,89 @@ int auditExport(const std::vector<std::string>& argv, std::ostream& out, std::os
   return 0;
 }
 
+// Imports a national or state do-not-call file straight into the store, with the same rules
+// and audit record as POST /v1/dnc/imports. It opens the audit log, which allows one writer:
+// while callwardend runs, use the HTTP endpoint instead.
+int dncImport(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+  auto args = parseCliArgs(argv, {"config", "list", "obtained"}, {}, err);
+  if (!args) return 3;
+  auto c = configFrom(*args, err);
+  if (!c) return 3;
+  if (!args->has("list") || !args->has("obtained") || args->positional.size() != 1) {
+    err << "callwarden dnc import: --list, --obtained and one FILE are required\n";
+    return 3;
+  }
+  auto obtained = policy::parseDate(args->get("obtained"));
+  if (!obtained.isOk()) {
+    err << "callwarden dnc import: --obtained must be YYYY-MM-DD\n";
+    return 3;
+  }
+  std::ifstream file(args->positional[0], std::ios::binary);
+  if (!file) {
+    err << "callwarden dnc import: cannot open " << args->positional[0] << "\n";
+    return 3;
+  }
+  SystemClock clock;
+  audit::AuditOptions ao;
+  ao.dir = c->audit_dir;
+  ao.kek_file = c->audit_kek_file;
+  ao.signing_key_file = c->audit_signing_key_file;
+  auto log = audit::AuditLog::open(ao, clock);
+  if (!log.isOk()) {
+    err << "callwarden dnc import: audit log: " << log.status().message()
+        << " (while callwardend runs, use POST /v1/dnc/imports)\n";
+    return 1;
+  }
+  auto db = store::Database::open(c->store_url);
+  if (!db.isOk()) {
+    err << "callwarden dnc import: store: " << db.status().message() << "\n";
+    return 1;
+  }
+  AuditLogTrail trail(**log);
+  int rc = 0;
+  {
+    store::SqliteListStore lists(**db);
+    dialer::ListAdmin admin(lists, trail, clock);
+    dialer::ImportRequest req;
+    req.list = args->get("list");
+    req.obtained = *obtained;
+    // Progress only on a terminal: a log file should not fill with carriage returns.
+    if (::isatty(STDERR_FILENO) == 1) {
+      req.progress_every = 500000;
+      req.progress = [&err](std::uint64_t lines) {
+        err << "\r" << lines << " lines" << std::flush;
+      };
+    }
+    auto report = admin.importList(req, file, {"cli", "cli"});
+    if (req.progress) err << "\n";
+    if (!report.isOk()) {
+      err << "callwarden dnc import: " << report.status().message() << "\n";
+      rc = 1;
+    } else {
+      out << (report->committed ? "imported " : "NOT imported ") << report->list << " obtained "
+          << policy::formatDate(report->obtained) << ": " << report->lines << " lines, "
+          << report->accepted << " numbers, " << report->duplicates << " duplicates, "
+          << report->rejected << " rejected\n";
+      if (!report->rejected_lines.empty()) {
+        out << "rejected lines:";
+        for (auto l : report->rejected_lines) out << " " << l;
+        if (report->rejected > report->rejected_lines.size()) out << " ...";
+        out << "\n";
+      }
+      if (!report->committed) {
+        err << "callwarden dnc import: " << report->failure << "; the previous list stays\n";
+        rc = 1;
+      }
+    }
+  }
+  Status closed = (*log)->close();
+  if (!closed.isOk()) {
+    err << "callwarden dnc import: audit log close: " << closed.message() << "\n";
+    rc = 1;
+  }
+  return rc;
+}
+
 }  // namespace
 
 const std::vector<CliCommand>& cliCommands() {
@@ -220,6 +311,18 @@ const std::vector<CliCommand>& cliCommands() {
        "  --from T1        RFC 3339 instant (default: the beginning)\n"
        "  --to T2          RFC 3339 instant (default: the end)\n",
        auditExport},
+      {{"dnc", "import"},
+       "callwarden dnc import --config=PATH --list national|US-XX --obtained YYYY-MM-DD FILE",
+       "replace a national or state do-not-call list with a downloaded file (one 10-digit number "
+       "per line)",
+       "  --config=PATH    the service configuration (store.url, audit.*)\n"
+       "  --list NAME      national, or a state list as US-XX (US-TX)\n"
+       "  --obtained DATE  the date the file was downloaded (the 31-day scrub age counts from it)\n"
+       "  Malformed lines are reported by number and skipped; an empty or unreadable file keeps\n"
+       "  the previous list. Opens the audit log, so stop callwardend first or use\n"
+       "  POST /v1/dnc/imports. Progress goes to stderr on a terminal. Exit: 0 imported, 1 not\n"
+       "  imported, 3 usage error.\n",
+       dncImport},
   };
   return commands;
 }

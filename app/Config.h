@@ -33,11 +33,16 @@ struct Config {
   bool policy_unknown_zone_uses_all_us_zones = false;
   bool policy_regf_rolling_168h = false;
   int policy_reservation_ttl_seconds = 600;
+  int policy_dnc_max_age_days = 31;
+  bool policy_require_written_consent_for_telemarketing = false;
+  bool policy_rnd_no_data_denies_robocalls = true;
   // twilio.*
   std::string twilio_account_sid;
   std::string twilio_auth_token_file;
   std::string twilio_base_url = "https://api.twilio.com";
   std::string twilio_public_base_url;
+  int twilio_timeout_ms = 30000;               // per socket read/write on a REST request
+  int twilio_reconcile_interval_seconds = 60;  // reconciler pass / retry interval
   // audit.*
   std::string audit_dir = "audit";
   std::string audit_kek_file = "keys/audit-kek.key";

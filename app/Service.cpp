@@ -1,19 +1,26 @@
 #include "app/Service.h"
 
 #include "app/AuditLogTrail.h"
+#include "app/TwilioTelephony.h"
 #include "audit/AuditLog.h"
 #include "audit/Keys.h"
 #include "common/Log.h"
 #include "dialer/CallGate.h"
+#include "dialer/CallPlacer.h"
+#include "dialer/CallPlacerWorker.h"
+#include "dialer/ListAdmin.h"
 #include "rules/FrequencyRuleLoader.h"
 #include "rules/NumberingPlanLoader.h"
 #include "rules/RuleFileLoader.h"
 #include "server/AuditRoutes.h"
 #include "server/CallRoutes.h"
+#include "server/GatewayRoutes.h"
 #include "server/HealthRoutes.h"
 #include "server/HttpServer.h"
+#include "server/ListRoutes.h"
 #include "store/Database.h"
 #include "store/SqliteAttemptLedger.h"
+#include "store/SqliteListStore.h"
 
 namespace callwarden::app {
 
@@ -26,8 +33,13 @@ struct Service::Parts {
   std::unique_ptr<AuditLogTrail> trail;
   std::unique_ptr<store::Database> db;
   std::unique_ptr<store::SqliteAttemptLedger> ledger;
+  std::unique_ptr<store::SqliteListStore> lists;  // do-not-call lists, consent, RND answers
+  std::unique_ptr<dialer::ListAdmin> list_admin;
   std::shared_ptr<const policy::CallingWindowPolicy> windows;
   std::unique_ptr<dialer::CallGate> gate;
+  std::unique_ptr<TwilioTelephony> telephony;  // null when twilio.account_sid is empty
+  std::unique_ptr<dialer::CallPlacer> placer;
+  std::unique_ptr<dialer::CallPlacerWorker> placer_worker;
   std::unique_ptr<server::Authenticator> authenticator;
   server::Metrics metrics;
   server::Router router;
@@ -65,7 +77,12 @@ Status openAudit(Service::Parts& p) {
               {"unknown_zone_uses_all_us_zones",
                p.config.policy_unknown_zone_uses_all_us_zones ? "true" : "false"},
               {"regf_rolling_168h", p.config.policy_regf_rolling_168h ? "true" : "false"},
-              {"reservation_ttl_seconds", std::to_string(p.config.policy_reservation_ttl_seconds)}};
+              {"reservation_ttl_seconds", std::to_string(p.config.policy_reservation_ttl_seconds)},
+              {"dnc_max_age_days", std::to_string(p.config.policy_dnc_max_age_days)},
+              {"require_written_consent_for_telemarketing",
+               p.config.policy_require_written_consent_for_telemarketing ? "true" : "false"},
+              {"rnd_no_data_denies_robocalls",
+               p.config.policy_rnd_no_data_denies_robocalls ? "true" : "false"}};
   auto r = p.audit->append(ev);
   return r.isOk() ? Status::ok() : r.status();
 }
@@ -86,10 +103,16 @@ Status loadPolicy(Service::Parts& p) {
   dialer::CallGateOptions gate_options;
   gate_options.reservation_ttl = std::chrono::seconds(p.config.policy_reservation_ttl_seconds);
   gate_options.frequency.regf_rolling_168h = p.config.policy_regf_rolling_168h;
+  gate_options.lists.dnc_max_age_days = p.config.policy_dnc_max_age_days;
+  gate_options.consent.require_written_consent_for_telemarketing =
+      p.config.policy_require_written_consent_for_telemarketing;
+  gate_options.consent.rnd_no_data_denies_robocalls = p.config.policy_rnd_no_data_denies_robocalls;
   const size_t frequency_rule_count = frequency->size();
   p.ledger = std::make_unique<store::SqliteAttemptLedger>(*p.db);
+  p.lists = std::make_unique<store::SqliteListStore>(*p.db);
+  p.list_admin = std::make_unique<dialer::ListAdmin>(*p.lists, *p.trail, *p.clock);
   p.gate = std::make_unique<dialer::CallGate>(p.windows, std::move(frequency).value(), *p.ledger,
-                                              *p.trail, *p.clock, gate_options);
+                                              *p.lists, *p.trail, *p.clock, gate_options);
   audit::AuditEvent ev;
   ev.type = audit::EventType::kRuleLoad;
   ev.clear = {{"policy_version", p.windows->version()},
@@ -97,6 +120,40 @@ Status loadPolicy(Service::Parts& p) {
               {"frequency_rules", std::to_string(frequency_rule_count)}};
   auto r = p.audit->append(ev);
   return r.isOk() ? Status::ok() : r.status();
+}
+
+// The call gateway (docs/gateway.md). Without twilio.account_sid the service still runs: the
+// placer then answers "not configured". With it, a missing or unsafe token file is an error.
+Status openGateway(Service::Parts& p) {
+  const Config& c = p.config;
+  if (!c.twilio_account_sid.empty()) {
+    auto token = TwilioTelephony::readAuthTokenFile(c.twilio_auth_token_file);
+    if (!token.isOk()) return token.status();
+    if (c.twilio_public_base_url.empty())
+      return Status::invalidArgument("twilio.public_base_url is required with twilio.account_sid",
+                                     "twilio.public_base_url");
+    twilio::TwilioClientOptions o;
+    o.base_url = c.twilio_base_url;
+    o.credentials = twilio::TwilioCredentials::authToken(c.twilio_account_sid, *token);
+    o.read_timeout = std::chrono::milliseconds(c.twilio_timeout_ms);
+    o.connect_timeout = std::min(o.read_timeout, std::chrono::milliseconds(5000));
+    auto client = twilio::TwilioClient::create(o);
+    if (!client.isOk()) return client.status();
+    p.telephony = std::make_unique<TwilioTelephony>(std::move(client).value(), *token);
+  }
+  dialer::CallPlacerOptions options;
+  options.public_base_url = c.twilio_public_base_url;
+  while (!options.public_base_url.empty() && options.public_base_url.back() == '/')
+    options.public_base_url.pop_back();
+  options.reconcile_interval = std::chrono::seconds(c.twilio_reconcile_interval_seconds);
+  p.placer = std::make_unique<dialer::CallPlacer>(*p.gate, *p.ledger, *p.trail, p.telephony.get(),
+                                                  *p.clock, options);
+  if (p.telephony) {
+    p.placer_worker =
+        std::make_unique<dialer::CallPlacerWorker>(*p.placer, *p.clock, options.reconcile_interval);
+  }
+  Log::info("call gateway", {{"twilio", p.telephony ? "configured" : "not configured"}});
+  return Status::ok();
 }
 
 void addRoutes(Service::Parts& p) {
@@ -109,6 +166,10 @@ void addRoutes(Service::Parts& p) {
                           {p.config.policy_allow_client_time, p.windows->version()}, p.metrics);
   server::addCallRoutes(p.router,
                         {p.gate.get(), &p.metrics, p.clock, p.config.policy_allow_client_time});
+  server::addListRoutes(p.router, {p.list_admin.get(), p.clock});
+  server::addGatewayRoutes(p.router,
+                           {p.placer.get(), &p.metrics, p.clock, p.config.policy_allow_client_time,
+                            p.config.twilio_public_base_url});
   server::addAuditRoutes(p.router, [audit_log] { return audit_log->latestCheckpoint(); });
 }
 
@@ -133,6 +194,8 @@ Result<std::unique_ptr<Service>> Service::start(const Config& config, const Cloc
   p->db = std::move(db).value();
   s = loadPolicy(*p);
   if (!s.isOk()) return Status::error(s.code(), "policy: " + s.message());
+  s = openGateway(*p);
+  if (!s.isOk()) return Status::error(s.code(), "twilio: " + s.message(), s.field());
 
   p->authenticator = std::make_unique<server::Authenticator>(config.auth_keys);
   addRoutes(*p);
@@ -169,8 +232,12 @@ void Service::stop() {
   if (!parts_) return;
   if (parts_->http) parts_->http->stop();
   parts_->http.reset();
+  parts_->placer_worker.reset();
+  parts_->placer.reset();
   parts_->gate.reset();
   parts_->ledger.reset();
+  parts_->list_admin.reset();
+  parts_->lists.reset();
   if (parts_->audit) {
     Status s = parts_->audit->close();
     if (!s.isOk()) Log::error("audit log close failed", {{"error", s.message()}});

@@ -13,6 +13,7 @@
 
 #include "common/Clock.h"
 #include "common/Status.h"
+#include "dialer/TelephonyRecords.h"
 #include "policy/FrequencyPolicy.h"
 
 namespace callwarden::dialer {
@@ -87,6 +88,28 @@ class LedgerTxn {
   virtual void insertConsent(const ConsentRecord& c) = 0;
   /// Reservations touching `key` created at or after `since`, newest first.
   virtual std::vector<Reservation> reservationsForKey(const std::string& key, Timestamp since) = 0;
+
+  // --- The call gateway (CallPlacer): placed calls and provider callbacks. Not pure, so
+  // ledgers that do not serve the gateway (test fakes) need not implement them; the defaults
+  // throw, which AttemptLedger reports as a failed job.
+  virtual void insertPlacedCall(const PlacedCall& call);
+  /// Overwrites every field of the row with this reservation id.
+  virtual void updatePlacedCall(const PlacedCall& call);
+  virtual std::optional<PlacedCall> placedCall(const std::string& reservation_id);
+  virtual std::optional<PlacedCall> placedCallBySid(const std::string& call_sid);
+  /// kUnknown calls (no SID yet) to `to` from `from` sent at or after `since`.
+  virtual std::vector<PlacedCall> unknownPlacedCalls(const std::string& to, const std::string& from,
+                                                     Timestamp since);
+  /// kUnknown or kPlaced calls whose next_reconcile_at is at or before `now`, oldest first.
+  virtual std::vector<PlacedCall> placedCallsDue(Timestamp now, int limit);
+  /// Stores the event unless its unique key is already there. True iff it was inserted; the
+  /// new row's id is written to `*id` when inserted.
+  virtual bool insertTelephonyEvent(const TelephonyEvent& event, int64_t* id);
+  /// Events not yet processed, in arrival order.
+  virtual std::vector<TelephonyEvent> unprocessedTelephonyEvents(int limit);
+  /// Every stored event of a call, by sequence number then arrival.
+  virtual std::vector<TelephonyEvent> telephonyEventsForCall(const std::string& call_sid);
+  virtual void markTelephonyEventProcessed(int64_t id, const std::string& result, Timestamp at);
 };
 
 /// Thread-safe. write() jobs run one at a time, in arrival order, each atomically: either all

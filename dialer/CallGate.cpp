@@ -90,18 +90,34 @@ std::string CallGate::topicKey(const std::string& subject, const std::string& su
   return "topic|" + subject + "|" + subject_matter;
 }
 
+// What the list store said about this call; `wired` is false for a gate built without one.
+struct CallGate::ListView {
+  bool wired = false;
+  bool failed = false;
+  std::string error;
+  GateFacts facts;
+};
+
 struct CallGate::Evaluation {
   Result<policy::WindowDecision> window = Status::internal("not evaluated");
   policy::FrequencyDecision frequency;
   bool store_failed = false;
   std::string store_error;
+  // Do-not-call, consent and reassigned-number reasons; none of them clears with time.
+  std::vector<policy::Reason> list_reasons;
+  bool lists_failed = false;
+  std::string lists_error;
+  std::string national_obtained;  // the registry copy relied on, for the audit record
+  std::string consent_id;
+  bool prior_express_consent = false;  // what the windows were evaluated with
   std::vector<std::string> debt_keys;
   std::string decision_id = randomId("dec");
   std::optional<std::string> reservation_id;
   std::optional<Timestamp> expires_at;
 
   bool allowed() const {
-    return window.isOk() && window->allowed && frequency.allowed && !store_failed;
+    return window.isOk() && window->allowed && frequency.allowed && !store_failed &&
+           list_reasons.empty() && !lists_failed;
   }
 };
 
@@ -115,12 +131,84 @@ CallGate::CallGate(std::shared_ptr<const policy::CallingWindowPolicy> windows,
       clock_(clock),
       options_(options) {}
 
+CallGate::CallGate(std::shared_ptr<const policy::CallingWindowPolicy> windows,
+                   std::vector<policy::FrequencyRule> rules, AttemptLedger& ledger,
+                   ListStore& lists, AuditTrail& audit, const Clock& clock, CallGateOptions options)
+    : windows_(std::move(windows)),
+      rules_(std::move(rules)),
+      ledger_(ledger),
+      lists_(&lists),
+      audit_(audit),
+      clock_(clock),
+      options_(options) {}
+
+CallGate::ListView CallGate::readLists(const CallRequest& request) const {
+  ListView v;
+  if (lists_ == nullptr) return v;
+  v.wired = true;
+  auto facts = lists_->gateFacts(request.call.to, request.subject_id);
+  if (!facts.isOk()) {
+    v.failed = true;
+    v.error = facts.status().message();
+  } else {
+    v.facts = std::move(facts).value();
+  }
+  return v;
+}
+
 // Reads what the ledger knows and runs both policies. Ledger errors propagate as exceptions
 // to the AttemptLedger, which rolls back and reports them.
-CallGate::Evaluation CallGate::evaluate(const CallRequest& request, LedgerTxn* txn) const {
+CallGate::Evaluation CallGate::evaluate(const CallRequest& request, LedgerTxn* txn,
+                                        const ListView& lists) const {
   Evaluation e;
-  const auto& call = request.call;
+  policy::CallContext call = request.call;
+  if (lists.failed) {
+    e.lists_failed = true;
+    e.lists_error = lists.error;
+  } else if (lists.wired) {
+    // Lists and consent (regulations.md 4; docs/lists-and-consent.md).
+    policy::DncInput dnc;
+    dnc.purpose = call.purpose;
+    dnc.at = call.at;
+    dnc.national_obtained = lists.facts.national_obtained;
+    for (const auto& m : lists.facts.memberships) dnc.hits.push_back({m.list, m.kind});
+    e.list_reasons = policy::evaluateDnc(dnc, options_.lists);
+    if (dnc.national_obtained) e.national_obtained = policy::formatDate(*dnc.national_obtained);
+    policy::ConsentInput ci;
+    ci.purpose = call.purpose;
+    ci.call_type = call.call_type;
+    ci.to = call.to;
+    ci.subject_id = request.subject_id;
+    ci.at = call.at;
+    ci.history = lists.facts.consents;
+    ci.rnd = lists.facts.rnd;
+    auto consent = policy::evaluateConsent(ci, options_.consent);
+    e.list_reasons.insert(e.list_reasons.end(), consent.reasons.begin(), consent.reasons.end());
+    e.consent_id = consent.consent_id;
+    // A recorded grant lifts the window rules that yield to prior express consent (Utah).
+    call.prior_express_consent = consent.prior_express_consent;
+    e.prior_express_consent = consent.prior_express_consent;
+  }
   e.window = windows_->evaluate(call);
+  if (lists.wired && !lists.failed && e.window.isOk() && !e.window->allowed &&
+      !call.prior_express_consent) {
+    // Name the window rules that consent would lift as CONSENT_MISSING too, so the dialer
+    // learns that a recorded consent, not waiting, is what would allow the call.
+    policy::CallContext consented = call;
+    consented.prior_express_consent = true;
+    auto w = windows_->evaluate(consented);
+    if (w.isOk()) {
+      for (const auto& r : e.window->reasons) {
+        bool lifted = std::none_of(w->reasons.begin(), w->reasons.end(), [&](const auto& x) {
+          return x.rule == r.rule && x.code == r.code;
+        });
+        if (lifted) {
+          e.list_reasons.push_back({policy::ReasonCode::kConsentMissing, r.rule,
+                                    "prior express consent on record would lift " + r.rule});
+        }
+      }
+    }
+  }
   auto candidates = windows_->resolveCandidates(call.to, call.locations);
   if (!e.window.isOk() || !candidates.isOk() || txn == nullptr) return e;
 
@@ -174,14 +262,19 @@ GateDecision CallGate::finish(Evaluation& e, const CallRequest& request, const C
   d.jurisdictions = e.window->jurisdictions;
   d.reasons = e.window->reasons;
   d.reasons.insert(d.reasons.end(), e.frequency.reasons.begin(), e.frequency.reasons.end());
+  d.reasons.insert(d.reasons.end(), e.list_reasons.begin(), e.list_reasons.end());
   if (e.store_failed) {
     d.reasons.push_back({policy::ReasonCode::kStoreUnavailable, "callwarden/store",
                          "the attempt ledger cannot be read or written: " + e.store_error});
   }
+  if (e.lists_failed) {
+    d.reasons.push_back({policy::ReasonCode::kStoreUnavailable, "callwarden/lists",
+                         "the do-not-call lists cannot be read: " + e.lists_error});
+  }
   d.allowed = e.allowed();
   if (d.allowed) {
     d.next_allowed_at = call.at;
-  } else if (!e.store_failed && e.frequency.free_at) {
+  } else if (!e.store_failed && !e.lists_failed && e.list_reasons.empty() && e.frequency.free_at) {
     // Frequency rules only ever free up with time, so the answer is the first instant the
     // calling windows allow at or after the frequency rules do.
     const Timestamp t0 = std::max(call.at, *e.frequency.free_at);
@@ -190,6 +283,7 @@ GateDecision CallGate::finish(Evaluation& e, const CallRequest& request, const C
     } else {
       policy::CallContext later = call;
       later.at = t0;
+      later.prior_express_consent = e.prior_express_consent;
       auto w = windows_->evaluate(later);
       if (w.isOk()) d.next_allowed_at = w->next_allowed_at;
     }
@@ -215,6 +309,9 @@ GateDecision CallGate::finish(Evaluation& e, const CallRequest& request, const C
   if (d.next_allowed_at)
     ev.clear.emplace_back("next_allowed_at", formatRfc3339(*d.next_allowed_at));
   if (d.reservation_id) ev.clear.emplace_back("reservation_id", *d.reservation_id);
+  if (!e.national_obtained.empty())
+    ev.clear.emplace_back("dnc_national_obtained", e.national_obtained);
+  if (!e.consent_id.empty()) ev.clear.emplace_back("consent_id", e.consent_id);
   ev.subject_key = subjectKeyFor(request.subject_id, call.to);
   ev.personal = {{"to", call.to},
                  {"subject_id", request.subject_id},
@@ -237,12 +334,13 @@ GateDecision CallGate::finish(Evaluation& e, const CallRequest& request, const C
 
 Result<GateDecision> CallGate::check(const CallRequest& request, const Caller& caller) const {
   Evaluation e;
+  const ListView lists = readLists(request);
   Status s = ledger_.read([&](LedgerTxn& txn) {
-    e = evaluate(request, &txn);
+    e = evaluate(request, &txn, lists);
     return Status::ok();
   });
   if (!s.isOk()) {
-    e = evaluate(request, nullptr);
+    e = evaluate(request, nullptr, lists);
     e.store_failed = true;
     e.store_error = s.message();
   }
@@ -253,8 +351,9 @@ Result<GateDecision> CallGate::check(const CallRequest& request, const Caller& c
 Result<GateDecision> CallGate::reserve(const CallRequest& request, const Caller& caller) const {
   Evaluation e;
   Reservation r;
+  const ListView lists = readLists(request);
   Status s = ledger_.write([&](LedgerTxn& txn) {
-    e = evaluate(request, &txn);
+    e = evaluate(request, &txn, lists);
     if (!e.allowed()) return Status::ok();  // nothing to record
     r.id = randomId("res");
     r.subject_id = request.subject_id;
@@ -273,7 +372,7 @@ Result<GateDecision> CallGate::reserve(const CallRequest& request, const Caller&
     return Status::ok();
   });
   if (!s.isOk()) {
-    e = evaluate(request, nullptr);
+    e = evaluate(request, nullptr, lists);
     e.store_failed = true;
     e.store_error = s.message();
   }

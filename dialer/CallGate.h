@@ -1,5 +1,6 @@
 #pragma once
 // The gate: combines the calling-window policy, the frequency rules over the attempt ledger,
+// the do-not-call lists and consent history (dialer/ListStore.h),
 // and the audit log into one answer per call. Every decision is written to the audit log
 // before it is returned; if that write fails the answer is a deny (AUDIT_UNAVAILABLE), and
 // if the ledger cannot be read or written it is a deny (STORE_UNAVAILABLE). Nothing here
@@ -20,7 +21,9 @@
 #include "dialer/AttemptLedger.h"
 #include "dialer/AuditTrail.h"
 #include "dialer/CallRequest.h"
+#include "dialer/ListStore.h"
 #include "policy/CallingWindowPolicy.h"
+#include "policy/ConsentPolicy.h"
 #include "policy/FrequencyPolicy.h"
 
 namespace callwarden::dialer {
@@ -28,6 +31,8 @@ namespace callwarden::dialer {
 struct CallGateOptions {
   std::chrono::seconds reservation_ttl{600};
   policy::FrequencyOptions frequency;
+  policy::ListOptions lists;       // policy.dnc_max_age_days
+  policy::ConsentOptions consent;  // policy.require_written_consent_for_telemarketing, ...
 };
 
 /// Outcomes a dialer reports for a reserved attempt (POST /v1/reservations/{id}/outcome).
@@ -63,6 +68,12 @@ class CallGate {
   CallGate(std::shared_ptr<const policy::CallingWindowPolicy> windows,
            std::vector<policy::FrequencyRule> rules, AttemptLedger& ledger, AuditTrail& audit,
            const Clock& clock, CallGateOptions options = {});
+  /// With do-not-call lists, consent and RND answers read from `lists` (must outlive the
+  /// gate). A list store that cannot answer denies with STORE_UNAVAILABLE. The constructor
+  /// above checks no lists: it exists for tests of the other rules, and app/ never uses it.
+  CallGate(std::shared_ptr<const policy::CallingWindowPolicy> windows,
+           std::vector<policy::FrequencyRule> rules, AttemptLedger& ledger, ListStore& lists,
+           AuditTrail& audit, const Clock& clock, CallGateOptions options = {});
 
   /// Decides without recording an attempt (POST /v1/calls/check). Error only for invalid input.
   Result<GateDecision> check(const CallRequest& request, const Caller& caller) const;
@@ -91,13 +102,18 @@ class CallGate {
 
  private:
   struct Evaluation;
-  Evaluation evaluate(const CallRequest& request, LedgerTxn* txn) const;
+  struct ListView;
+  /// Read before the ledger transaction (their own snapshot), so the ledger's group-commit
+  /// writer never waits on them.
+  ListView readLists(const CallRequest& request) const;
+  Evaluation evaluate(const CallRequest& request, LedgerTxn* txn, const ListView& lists) const;
   GateDecision finish(Evaluation& e, const CallRequest& request, const Caller& caller,
                       const char* action) const;
 
   std::shared_ptr<const policy::CallingWindowPolicy> windows_;
   const std::vector<policy::FrequencyRule> rules_;
   AttemptLedger& ledger_;
+  ListStore* const lists_ = nullptr;  // nullptr: no list checks (tests of other rules only)
   AuditTrail& audit_;
   const Clock& clock_;
   const CallGateOptions options_;

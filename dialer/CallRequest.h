@@ -7,6 +7,7 @@
 
 #include "common/Clock.h"
 #include "policy/Types.h"
+#include "recording/RecordingDecision.h"
 
 namespace callwarden::dialer {
 
@@ -36,6 +37,8 @@ struct GateDecision {
   std::string decision_id;
   std::optional<std::string> reservation_id;  // reserve only, on allow
   std::optional<Timestamp> expires_at;
+  /// Whether and how the call is recorded (issue #8); set where the recording policy ran.
+  std::optional<recording::RecordingDecision> recording;
 };
 
 }  // namespace callwarden::dialer

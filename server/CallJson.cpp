@@ -136,6 +136,17 @@ Poco::JSON::Object::Ptr decisionJson(const dialer::GateDecision& d) {
   o->set("decision_id", d.decision_id);
   if (d.reservation_id) o->set("reservation_id", *d.reservation_id);
   if (d.expires_at) o->set("expires_at", formatRfc3339(*d.expires_at));
+  if (d.recording) {
+    Poco::JSON::Object::Ptr rec = new Poco::JSON::Object;
+    rec->set("record", d.recording->record);
+    rec->set("channels", d.recording->channels);
+    rec->set("announce", d.recording->announce);
+    rec->set("basis", d.recording->basis);
+    Poco::JSON::Array::Ptr rules = new Poco::JSON::Array;
+    for (const auto& id : d.recording->rules) rules->add(id);
+    rec->set("rules", rules);
+    o->set("recording", rec);
+  }
   return o;
 }
 

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "store/SqliteConnection.h"
+#include "store/SqliteTwilioLedger.h"
 
 namespace callwarden::store {
 
@@ -236,6 +237,39 @@ class SqlTxn final : public dialer::LedgerTxn {
         "JOIN attempt x ON x.reservation_id = r.id WHERE x.key = ? AND r.created_at >= ? "
         "ORDER BY r.created_at DESC",
         key, toMicros(since));
+  }
+
+  // The call gateway's tables (store/SqliteTwilioLedger.cpp), in this same transaction.
+  void insertPlacedCall(const dialer::PlacedCall& p) override {
+    twilio_ledger::insertPlacedCall(c_, p);
+  }
+  void updatePlacedCall(const dialer::PlacedCall& p) override {
+    twilio_ledger::updatePlacedCall(c_, p);
+  }
+  std::optional<dialer::PlacedCall> placedCall(const std::string& reservation_id) override {
+    return twilio_ledger::placedCall(c_, reservation_id);
+  }
+  std::optional<dialer::PlacedCall> placedCallBySid(const std::string& call_sid) override {
+    return twilio_ledger::placedCallBySid(c_, call_sid);
+  }
+  std::vector<dialer::PlacedCall> unknownPlacedCalls(const std::string& to, const std::string& from,
+                                                     Timestamp since) override {
+    return twilio_ledger::unknownPlacedCalls(c_, to, from, since);
+  }
+  std::vector<dialer::PlacedCall> placedCallsDue(Timestamp now, int limit) override {
+    return twilio_ledger::placedCallsDue(c_, now, limit);
+  }
+  bool insertTelephonyEvent(const dialer::TelephonyEvent& e, int64_t* id) override {
+    return twilio_ledger::insertTelephonyEvent(c_, e, id);
+  }
+  std::vector<dialer::TelephonyEvent> unprocessedTelephonyEvents(int limit) override {
+    return twilio_ledger::unprocessedTelephonyEvents(c_, limit);
+  }
+  std::vector<dialer::TelephonyEvent> telephonyEventsForCall(const std::string& sid) override {
+    return twilio_ledger::telephonyEventsForCall(c_, sid);
+  }
+  void markTelephonyEventProcessed(int64_t id, const std::string& result, Timestamp at) override {
+    twilio_ledger::markTelephonyEventProcessed(c_, id, result, at);
   }
 
  private:

@@ -33,10 +33,20 @@ class CallRoutes : public ::testing::Test {
   HttpResult outcome(const std::string& id, const std::string& body) {
     return server_.postJson("/v1/reservations/" + id + "/outcome", body, kDialerToken);
   }
+  // Telemarketing needs a fresh national do-not-call copy (DNC_LIST_STALE otherwise).
+  void importNationalList() {
+    HttpRequestSpec spec;
+    spec.method = "POST";
+    spec.path = "/v1/dnc/imports?list=national&obtained=2026-07-01";
+    spec.content_type = "text/plain";
+    spec.body = "2015550100\n";
+    ASSERT_EQ(server_.send(spec, kAdminToken).status, 200);
+  }
   TestServer server_;
 };
 
 TEST_F(CallRoutes, CheckAllowsInsideTheWindow) {
+  importNationalList();
   auto r = check(R"({"to":"+13125550142","purpose":"telemarketing","at":"2026-07-15T16:00:00Z"})");
   ASSERT_EQ(r.status, 200) << r.body;
   auto j = r.json();
@@ -49,6 +59,7 @@ TEST_F(CallRoutes, CheckAllowsInsideTheWindow) {
 }
 
 TEST_F(CallRoutes, CheckDeniesAfterNineWithTheNextAllowedTime) {
+  importNationalList();
   // TV-1: 21:00:00 CDT is outside [08:00, 21:00).
   auto r = check(R"({"to":"+13125550142","purpose":"telemarketing","at":"2026-07-16T02:00:00Z"})");
   ASSERT_EQ(r.status, 200) << r.body;
@@ -142,6 +153,35 @@ TEST_F(CallRoutes, BusyOutcomeReleasesTheSlotAndIsIdempotent) {
   EXPECT_EQ(outcome("res_nope", R"({"outcome":"busy"})").status, 404);
   EXPECT_EQ(outcome(last, R"({"outcome":"exploded"})").status, 422);
   EXPECT_EQ(outcome(last, R"({"outcome":"busy","conversation":true})").status, 422);
+}
+
+TEST_F(CallRoutes, UnsettledReservationCountsAfterExpiryAndALateOutcomeStillSettlesIt) {
+  // The fake clock decides here, so expiry is real: 10 minutes after the reservation.
+  TestServer s;
+  std::string last;
+  for (int i = 0; i < 7; ++i) {
+    last = s.postJson("/v1/calls/reserve", collection(""), kDialerToken)
+               .json()
+               ->getValue<std::string>("reservation_id");
+  }
+  s.clock().advance(std::chrono::minutes(11));
+  auto view = s.get("/v1/subjects/S-1/attempts?debt=D1", kAuditorToken);
+  ASSERT_EQ(view.status, 200) << view.body;
+  EXPECT_EQ(view.json()->getArray("counted")->size(), 7u);  // no outcome: when unsure, count
+  EXPECT_EQ(view.json()->getArray("pending")->size(), 0u);
+  EXPECT_EQ(s.postJson("/v1/calls/reserve", collection(""), kDialerToken)
+                .json()
+                ->getValue<std::string>("decision"),
+            "deny");
+  // The dialer's outcome arrives late: a busy signal means the call never connected.
+  auto late =
+      s.postJson("/v1/reservations/" + last + "/outcome", R"({"outcome":"busy"})", kDialerToken);
+  ASSERT_EQ(late.status, 200) << late.body;
+  EXPECT_EQ(late.json()->getValue<std::string>("state"), "released");
+  EXPECT_EQ(s.postJson("/v1/calls/reserve", collection(""), kDialerToken)
+                .json()
+                ->getValue<std::string>("decision"),
+            "allow");
 }
 
 TEST_F(CallRoutes, ConversationOutcomeBlocksTheDebtsOfTheCall) {

@@ -630,6 +630,12 @@ class FakeTwilio::Impl {
       std::string signature =
           options.signature.value_or(signer.compute(sign_url, get ? FormParams{} : params));
 
+      if (!options.deliver_to.empty()) {
+        const size_t scheme = full_url.find("://");
+        const size_t path = scheme == std::string::npos ? 0 : full_url.find('/', scheme + 3);
+        full_url = options.deliver_to +
+                   (path == std::string::npos ? std::string("/") : full_url.substr(path));
+      }
       Poco::URI target(full_url);
       Poco::Net::HTTPClientSession session(target.getHost(), target.getPort());
       session.setTimeout(Poco::Timespan(10, 0));

@@ -151,6 +151,10 @@ class FakeTwilio {
     std::optional<std::string> signature;
     /// Sign with this token instead of the account's.
     std::optional<std::string> auth_token;
+    /// "http://127.0.0.1:PORT": send to this origin instead of the callback URL's (the path and
+    /// query are kept), while signing the callback URL itself, as a proxy in front of the
+    /// gateway would see it. Lets a test configure a public URL before the port is known.
+    std::string deliver_to;
   };
 
   /// The answer to a callback we sent.

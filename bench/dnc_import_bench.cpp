@@ -1,0 +1,185 @@
+// Do-not-call lists on SQLite: import rate (rows/s) of a national-list file, lookup rate of
+// the gate's per-call read (lists + consent + RND in one snapshot), and what that read adds to
+// a gate decision. Run: build/bin/dnc_import_bench (results in docs/PERFORMANCE.md).
+
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <sstream>
+
+#include "common/Clock.h"
+#include "common/Rfc3339.h"
+#include "dialer/CallGate.h"
+#include "rules/FrequencyRuleLoader.h"
+#include "rules/NumberingPlanLoader.h"
+#include "store/Database.h"
+#include "store/SqliteListStore.h"
+
+namespace cw = callwarden;
+
+namespace {
+
+std::string tempDb(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() / ("callwarden-bench-" + name);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return "sqlite:" + (dir / "bench.db").string();
+}
+
+// `n` distinct sorted 10-digit numbers, one per line, as the registry files come.
+std::string listFile(std::int64_t n) {
+  std::string s;
+  s.reserve(static_cast<size_t>(n) * 11);
+  for (std::int64_t i = 0; i < n; ++i) s += std::to_string(2012000000LL + i * 3) + "\n";
+  return s;
+}
+
+cw::dialer::ImportReport importInto(cw::store::SqliteListStore& store, const std::string& file,
+                                    const char* obtained) {
+  cw::dialer::ImportRequest r;
+  r.list = "national";
+  r.obtained = cw::policy::parseDate(obtained).value();
+  std::istringstream in(file);
+  return store.importList(r, in, {}).value();
+}
+
+void BM_DncImport(benchmark::State& state) {
+  const auto n = state.range(0);
+  const std::string file = listFile(n);
+  auto db = cw::store::Database::open(tempDb("import")).value();
+  cw::store::SqliteListStore store(*db);
+  for (auto _ : state) {
+    auto r = importInto(store, file, "2026-07-01");
+    if (!r.committed) state.SkipWithError("import failed");
+    state.PauseTiming();
+    (void)store.purgeNowForTesting();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+}
+BENCHMARK(BM_DncImport)->Arg(1000000)->Unit(benchmark::kMillisecond)->Iterations(2);
+
+struct LookupFixture {
+  std::unique_ptr<cw::store::Database> db;
+  std::unique_ptr<cw::store::SqliteListStore> store;
+  explicit LookupFixture(std::int64_t n) {
+    db = cw::store::Database::open(tempDb("lookup-" + std::to_string(n))).value();
+    store = std::make_unique<cw::store::SqliteListStore>(*db);
+    importInto(*store, listFile(n), "2026-07-01");
+  }
+};
+
+void BM_DncGateFacts(benchmark::State& state) {
+  static LookupFixture f(state.range(0));
+  std::mt19937_64 rng(7);
+  std::uniform_int_distribution<std::int64_t> pick(0, state.range(0) * 3);
+  std::int64_t hits = 0;
+  for (auto _ : state) {
+    auto phone = cw::policy::e164FromNanp(2012000000LL + pick(rng));
+    auto facts = f.store->gateFacts(phone, "S-1");
+    hits += static_cast<std::int64_t>(facts->memberships.size());
+    benchmark::DoNotOptimize(facts);
+  }
+  state.counters["hit_ratio"] = static_cast<double>(hits) / static_cast<double>(state.iterations());
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_DncGateFacts)->Arg(1000000)->Threads(1)->Threads(2)->UseRealTime();
+
+// The same read against a store imported elsewhere, e.g. the 50-million-number file of
+// docs/PERFORMANCE.md: CALLWARDEN_DNC_BENCH_STORE=sqlite:/tmp/dnc50m/cw.db.
+void BM_DncGateFactsExternal(benchmark::State& state) {
+  const char* url = std::getenv("CALLWARDEN_DNC_BENCH_STORE");
+  if (url == nullptr) {
+    state.SkipWithError("set CALLWARDEN_DNC_BENCH_STORE=sqlite:PATH");
+    return;
+  }
+  static auto db = cw::store::Database::open(url).value();
+  static cw::store::SqliteListStore store(*db);
+  std::mt19937_64 rng(11);
+  std::uniform_int_distribution<std::int64_t> pick(2012000000LL, 2649999999LL);
+  std::int64_t hits = 0;
+  for (auto _ : state) {
+    auto facts = store.gateFacts(cw::policy::e164FromNanp(pick(rng)), "S-1");
+    hits += static_cast<std::int64_t>(facts->memberships.size());
+    benchmark::DoNotOptimize(facts);
+  }
+  state.counters["hit_ratio"] = static_cast<double>(hits) / static_cast<double>(state.iterations());
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_DncGateFactsExternal);
+
+// The gate's decision without HTTP and without the audit fsync, with and without the list
+// read, on a ledger with no history: the list read's share of the in-process decision.
+class NoHistoryTxn final : public cw::dialer::LedgerTxn {
+ public:
+  std::map<std::string, std::string> debtGroups(const std::string&) override { return {}; }
+  void setDebtGroups(const std::string&, const std::map<std::string, std::string>&) override {}
+  std::vector<cw::Timestamp> attempts(const std::string&, cw::Timestamp) override { return {}; }
+  std::vector<cw::Timestamp> conversations(const std::string&, cw::Timestamp) override {
+    return {};
+  }
+  std::vector<cw::policy::DirectConsent> directConsents(const std::string&,
+                                                        cw::Timestamp) override {
+    return {};
+  }
+  std::set<std::string> accountFlags(const std::string&) override { return {}; }
+  void setAccountFlags(const std::string&, const std::set<std::string>&, cw::Timestamp) override {}
+  void insertReservation(const cw::dialer::Reservation&) override {}
+  std::optional<cw::dialer::Reservation> reservation(const std::string&) override {
+    return std::nullopt;
+  }
+  void settleReservation(const std::string&, cw::dialer::ReservationState, const std::string&,
+                         const std::string&, bool, cw::Timestamp) override {}
+  void insertConversation(const std::string&, cw::Timestamp, const std::string&,
+                          const std::string&) override {}
+  void insertConsent(const cw::dialer::ConsentRecord&) override {}
+  std::vector<cw::dialer::Reservation> reservationsForKey(const std::string&,
+                                                          cw::Timestamp) override {
+    return {};
+  }
+};
+class NoHistoryLedger final : public cw::dialer::AttemptLedger {
+ public:
+  cw::Status write(const std::function<cw::Status(cw::dialer::LedgerTxn&)>& job) override {
+    NoHistoryTxn t;
+    return job(t);
+  }
+  cw::Status read(const std::function<cw::Status(cw::dialer::LedgerTxn&)>& job) override {
+    NoHistoryTxn t;
+    return job(t);
+  }
+};
+class NullAudit final : public cw::dialer::AuditTrail {
+ public:
+  cw::Result<uint64_t> append(const cw::audit::AuditEvent&) override { return uint64_t{1}; }
+};
+
+void BM_GateCheck(benchmark::State& state) {
+  static LookupFixture f(1000000);
+  static auto windows =
+      cw::rules::loadCallingWindowPolicy(std::string(CALLWARDEN_SOURCE_DIR) + "/data").value();
+  NoHistoryLedger ledger;
+  NullAudit audit;
+  cw::SystemClock clock;
+  const bool with_lists = state.range(0) != 0;
+  auto gate =
+      with_lists
+          ? std::make_unique<cw::dialer::CallGate>(
+                windows, std::vector<cw::policy::FrequencyRule>{}, ledger, *f.store, audit, clock)
+          : std::make_unique<cw::dialer::CallGate>(
+                windows, std::vector<cw::policy::FrequencyRule>{}, ledger, audit, clock);
+  cw::dialer::CallRequest req;
+  req.call.to = "+13125550142";
+  req.call.purpose = cw::policy::Purpose::kTelemarketing;
+  req.call.at = cw::parseRfc3339("2026-07-15T16:00:00Z").value();
+  for (auto _ : state) benchmark::DoNotOptimize(gate->check(req, {"bench", "bench"}));
+  state.SetItemsProcessed(state.iterations());
+  state.SetLabel(with_lists ? "with lists" : "without lists");
+}
+BENCHMARK(BM_GateCheck)->Arg(0)->Arg(1);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,50 @@
+#include "recording/RecordingPolicy.h"
+
+#include <algorithm>
+#include <array>
+
+namespace callwarden::recording {
+namespace {
+
+// ITU country calling codes of the 27 EU member states and the UK. Longest codes first is not
+// needed: no code here is a prefix of another listed one except through distinct lengths,
+// and every entry is matched as a prefix of the digits after '+'.
+constexpr std::array<std::string_view, 28> kEuUkCallingCodes = {
+    "43",  "32",  "359", "385", "357", "420", "45", "372", "358", "33",
+    "49",  "30",  "36",  "353", "39",  "371", "370", "352", "356", "31",
+    "48",  "351", "40",  "421", "386", "34",  "46", "44"};
+
+}  // namespace
+
+bool isEuOrUkSubject(std::string_view to, const std::vector<std::string>& zones) {
+  if (to.size() > 1 && to[0] == '+') {
+    std::string_view digits = to.substr(1);
+    for (auto code : kEuUkCallingCodes) {
+      if (digits.substr(0, code.size()) == code) return true;
+    }
+  }
+  return std::any_of(zones.begin(), zones.end(),
+                     [](const std::string& z) { return z.rfind("Europe/", 0) == 0; });
+}
+
+RecordingDecision RecordingPolicy::decide(const RecordingSubject& subject) const {
+  RecordingDecision d;
+  d.record = true;
+  d.channels = "dual";
+  for (const auto& r : rules_) {
+    if (std::find(subject.jurisdictions.begin(), subject.jurisdictions.end(), r.jurisdiction) !=
+        subject.jurisdictions.end()) {
+      d.announce = true;
+      d.basis = "all_party_consent";
+      d.rules.push_back(r.id);
+    }
+  }
+  if (isEuOrUkSubject(subject.to, subject.zones)) {
+    d.record = subject.recording_consent;
+    d.announce = true;
+    d.basis = subject.recording_consent ? "eu_uk_consent" : "eu_uk_no_consent";
+  }
+  return d;
+}
+
+}  // namespace callwarden::recording

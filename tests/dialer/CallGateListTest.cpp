@@ -1,0 +1,156 @@
+// The gate with the list store: a list store that cannot answer denies (STORE_UNAVAILABLE),
+// list reasons sit alongside the other rules' reasons, and the audit record names the
+// registry copy relied on.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "FakeClock.h"
+#include "common/Rfc3339.h"
+#include "dialer/CallGate.h"
+#include "rules/FrequencyRuleLoader.h"
+#include "rules/NumberingPlanLoader.h"
+
+namespace callwarden::dialer {
+namespace {
+
+class NoHistoryTxn final : public LedgerTxn {
+ public:
+  std::map<std::string, std::string> debtGroups(const std::string&) override { return {}; }
+  void setDebtGroups(const std::string&, const std::map<std::string, std::string>&) override {}
+  std::vector<Timestamp> attempts(const std::string&, Timestamp) override { return {}; }
+  std::vector<Timestamp> conversations(const std::string&, Timestamp) override { return {}; }
+  std::vector<policy::DirectConsent> directConsents(const std::string&, Timestamp) override {
+    return {};
+  }
+  std::set<std::string> accountFlags(const std::string&) override { return {}; }
+  void setAccountFlags(const std::string&, const std::set<std::string>&, Timestamp) override {}
+  void insertReservation(const Reservation&) override { ++inserted; }
+  std::optional<Reservation> reservation(const std::string&) override { return std::nullopt; }
+  void settleReservation(const std::string&, ReservationState, const std::string&,
+                         const std::string&, bool, Timestamp) override {}
+  void insertConversation(const std::string&, Timestamp, const std::string&,
+                          const std::string&) override {}
+  void insertConsent(const ConsentRecord&) override {}
+  std::vector<Reservation> reservationsForKey(const std::string&, Timestamp) override { return {}; }
+  int inserted = 0;
+};
+
+class NoHistoryLedger final : public AttemptLedger {
+ public:
+  Status write(const std::function<Status(LedgerTxn&)>& job) override { return job(txn); }
+  Status read(const std::function<Status(LedgerTxn&)>& job) override { return job(txn); }
+  NoHistoryTxn txn;
+};
+
+// Serves fixed facts, or fails every call.
+class FakeListStore final : public ListStore {
+ public:
+  bool fail = false;
+  GateFacts facts;
+  Result<GateFacts> gateFacts(const std::string&, const std::string&) override {
+    if (fail) return Status::unavailable("list file gone");
+    return facts;
+  }
+  Result<std::vector<DncMembership>> memberships(policy::NanpNumber) override {
+    return Status::unavailable("unused");
+  }
+  Result<std::vector<DncListInfo>> lists() override { return Status::unavailable("unused"); }
+  Result<AddResult> addInternal(policy::NanpNumber, const std::string&, const std::string&,
+                                Timestamp) override {
+    return Status::unavailable("unused");
+  }
+  Status removeInternal(policy::NanpNumber) override { return Status::unavailable("unused"); }
+  Result<ImportReport> importList(const ImportRequest&, std::istream&, const BeforeSwap&) override {
+    return Status::unavailable("unused");
+  }
+  Status recordRnd(policy::NanpNumber, const policy::RndAnswer&, const std::string&) override {
+    return Status::unavailable("unused");
+  }
+};
+
+class KeepingAudit final : public AuditTrail {
+ public:
+  std::vector<audit::AuditEvent> events;
+  Result<uint64_t> append(const audit::AuditEvent& e) override {
+    events.push_back(e);
+    return static_cast<uint64_t>(events.size());
+  }
+};
+
+std::shared_ptr<const policy::CallingWindowPolicy> windows() {
+  static auto w =
+      rules::loadCallingWindowPolicy(std::string(CALLWARDEN_SOURCE_DIR) + "/data").value();
+  return w;
+}
+
+CallRequest telemarketing(const char* at) {
+  CallRequest r;
+  r.call.to = "+13125550142";
+  r.call.purpose = policy::Purpose::kTelemarketing;
+  r.call.at = parseRfc3339(at).value();
+  return r;
+}
+
+std::vector<policy::ReasonCode> codes(const GateDecision& d) {
+  std::vector<policy::ReasonCode> out;
+  for (const auto& r : d.reasons) out.push_back(r.code);
+  return out;
+}
+
+class CallGateLists : public ::testing::Test {
+ protected:
+  CallGateLists()
+      : clock_("2026-07-15T16:00:00Z"), gate_(windows(), {}, ledger_, lists_, audit_, clock_) {
+    lists_.facts.national_obtained = policy::parseDate("2026-07-01").value();
+  }
+  NoHistoryLedger ledger_;
+  FakeListStore lists_;
+  KeepingAudit audit_;
+  testing::FakeClock clock_;
+  CallGate gate_;
+};
+
+TEST_F(CallGateLists, ListStoreOutageDeniesCheckAndReserve) {
+  lists_.fail = true;
+  for (bool reserve : {false, true}) {
+    auto req = telemarketing("2026-07-15T16:00:00Z");
+    req.call.purpose = policy::Purpose::kInformational;
+    auto d = reserve ? gate_.reserve(req, {"k", "r"}) : gate_.check(req, {"k", "r"});
+    ASSERT_TRUE(d.isOk());
+    EXPECT_FALSE(d->allowed);
+    EXPECT_EQ(codes(*d), std::vector<policy::ReasonCode>{policy::ReasonCode::kStoreUnavailable});
+    EXPECT_EQ(d->reasons[0].rule, "callwarden/lists");
+    EXPECT_FALSE(d->reservation_id.has_value());
+  }
+  EXPECT_EQ(ledger_.txn.inserted, 0);
+}
+
+TEST_F(CallGateLists, EveryFailingRuleIsListedAndNothingIsReserved) {
+  lists_.facts.memberships = {{"national", policy::DncListKind::kNational, {}, {}, {}, {}}};
+  // 02:00Z is 21:00 CDT: outside the window as well.
+  auto d = gate_.reserve(telemarketing("2026-07-16T02:00:00Z"), {"k", "r"});
+  ASSERT_TRUE(d.isOk());
+  EXPECT_FALSE(d->allowed);
+  auto c = codes(*d);
+  EXPECT_NE(std::find(c.begin(), c.end(), policy::ReasonCode::kCallingWindow), c.end());
+  EXPECT_NE(std::find(c.begin(), c.end(), policy::ReasonCode::kDncNational), c.end());
+  EXPECT_FALSE(d->next_allowed_at.has_value());  // a listed number does not free up with time
+  EXPECT_EQ(ledger_.txn.inserted, 0);
+}
+
+TEST_F(CallGateLists, AllowedReservationRecordsTheRegistryCopyInTheAudit) {
+  auto d = gate_.reserve(telemarketing("2026-07-15T16:00:00Z"), {"k", "r"});
+  ASSERT_TRUE(d.isOk());
+  EXPECT_TRUE(d->allowed) << (d->reasons.empty() ? "" : d->reasons[0].message);
+  EXPECT_EQ(ledger_.txn.inserted, 1);
+  ASSERT_FALSE(audit_.events.empty());
+  bool said = false;
+  for (const auto& [k, v] : audit_.events.back().clear)
+    said = said || (k == "dnc_national_obtained" && v == "2026-07-01");
+  EXPECT_TRUE(said);
+}
+
+}  // namespace
+}  // namespace callwarden::dialer
