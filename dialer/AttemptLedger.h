@@ -88,6 +88,11 @@ class LedgerTxn {
   virtual void insertConsent(const ConsentRecord& c) = 0;
   /// Reservations touching `key` created at or after `since`, newest first.
   virtual std::vector<Reservation> reservationsForKey(const std::string& key, Timestamp since) = 0;
+  /// Times the consumer designated inconvenient (Reg F 1006.6(b)(1)(i)), intersected into
+  /// every window; replaced as a whole.
+  virtual std::vector<policy::LocalInterval> inconvenientTimes(const std::string& subject_id) = 0;
+  virtual void setInconvenientTimes(const std::string& subject_id,
+                                    const std::vector<policy::LocalInterval>& intervals) = 0;
 
   // --- The call gateway (CallPlacer): placed calls and provider callbacks. Not pure, so
   // ledgers that do not serve the gateway (test fakes) need not implement them; the defaults

@@ -1,5 +1,7 @@
 #include "dialer/CallGate.h"
 
+#include <date/tz.h>
+
 #include <algorithm>
 
 #include "common/Log.h"
@@ -99,6 +101,7 @@ struct CallGate::ListView {
 };
 
 struct CallGate::Evaluation {
+  policy::CallContext call;  // the request's call plus what the ledger added (inconvenient times)
   Result<policy::WindowDecision> window = Status::internal("not evaluated");
   policy::FrequencyDecision frequency;
   bool store_failed = false;
@@ -189,6 +192,10 @@ CallGate::Evaluation CallGate::evaluate(const CallRequest& request, LedgerTxn* t
     call.prior_express_consent = consent.prior_express_consent;
     e.prior_express_consent = consent.prior_express_consent;
   }
+  // The consumer's own inconvenient times narrow every window (12 CFR 1006.6(b)(1)(i)).
+  if (txn != nullptr && !request.subject_id.empty())
+    call.inconvenient = txn->inconvenientTimes(request.subject_id);
+  e.call = call;
   e.window = windows_->evaluate(call);
   if (lists.wired && !lists.failed && e.window.isOk() && !e.window->allowed &&
       !call.prior_express_consent) {
@@ -281,7 +288,7 @@ GateDecision CallGate::finish(Evaluation& e, const CallRequest& request, const C
     if (t0 == call.at) {
       d.next_allowed_at = e.window->next_allowed_at;
     } else {
-      policy::CallContext later = call;
+      policy::CallContext later = e.call;
       later.at = t0;
       later.prior_express_consent = e.prior_express_consent;
       auto w = windows_->evaluate(later);
@@ -405,9 +412,21 @@ Result<OutcomeResult> CallGate::recordOutcome(const std::string& reservation_id,
     auto r = txn.reservation(reservation_id);
     if (!r) return Status::notFound("no reservation " + reservation_id);
     if (r->state != ReservationState::kPending) {
-      if (r->outcome == outcomeName(outcome) && r->conversation == conversation &&
-          (call_sid.empty() || r->call_sid == call_sid)) {
+      const bool same_call =
+          r->outcome == outcomeName(outcome) && (call_sid.empty() || r->call_sid == call_sid);
+      if (same_call && r->conversation == conversation) {
         result.reservation = *r;
+        return Status::ok();
+      }
+      // Twilio's final callback often settles a call before the agent reports that a
+      // conversation took place on it: the same outcome plus a conversation adds the block.
+      if (same_call && conversation && !r->conversation && r->state == ReservationState::kCounted) {
+        txn.settleReservation(reservation_id, r->state, r->outcome, r->call_sid, true,
+                              clock_.now());
+        for (const auto& key : r->debt_keys)
+          txn.insertConversation(key, r->created_at, "outcome", reservation_id);
+        result.reservation = *txn.reservation(reservation_id);
+        result.changed = true;
         return Status::ok();
       }
       return Status::conflict("reservation " + reservation_id + " already has outcome " +
@@ -545,6 +564,54 @@ Status CallGate::setDebtGroups(const std::string& subject_id,
   ev.personal = {{"subject_id", subject_id}, {"groups", desc}};
   auto logged = audit_.append(ev);
   return logged.isOk() ? Status::ok() : Status::unavailable("stored but not audited; retry");
+}
+
+Status CallGate::setInconvenientTimes(const std::string& subject_id,
+                                      const std::vector<policy::LocalInterval>& intervals,
+                                      const Caller& caller) const {
+  for (size_t i = 0; i < intervals.size(); ++i) {
+    const auto& v = intervals[i];
+    const std::string at = "intervals[" + std::to_string(i) + "]";
+    if (v.start < std::chrono::seconds(0) || v.start > std::chrono::hours(24) ||
+        v.end < std::chrono::seconds(0) || v.end > std::chrono::hours(24) || v.start == v.end ||
+        v.weekdays == 0 || v.weekdays > 0x7f) {
+      return Status::invalidArgument(
+          "an interval needs a start and an end between 00:00 and 24:00 that differ", at);
+    }
+    if (!v.tz.empty()) {
+      try {
+        (void)date::locate_zone(v.tz);
+      } catch (const std::exception&) {
+        return Status::invalidArgument("unknown IANA time zone " + v.tz, at + ".tz");
+      }
+    }
+  }
+  Status s = ledger_.write([&](LedgerTxn& txn) {
+    txn.setInconvenientTimes(subject_id, intervals);
+    return Status::ok();
+  });
+  if (!s.isOk()) return s;
+  audit::AuditEvent ev;
+  ev.type = audit::EventType::kFlagChange;
+  ev.clear = {{"change", "inconvenient_times"},
+              {"intervals", std::to_string(intervals.size())},
+              {"key", caller.key_name},
+              {"request_id", caller.request_id}};
+  ev.subject_key = subjectKeyFor(subject_id, "");
+  ev.personal = {{"subject_id", subject_id}};
+  auto logged = audit_.append(ev);
+  return logged.isOk() ? Status::ok() : Status::unavailable("stored but not audited; retry");
+}
+
+Result<std::vector<policy::LocalInterval>> CallGate::inconvenientTimes(
+    const std::string& subject_id) const {
+  std::vector<policy::LocalInterval> out;
+  Status s = ledger_.read([&](LedgerTxn& txn) {
+    out = txn.inconvenientTimes(subject_id);
+    return Status::ok();
+  });
+  if (!s.isOk()) return s;
+  return out;
 }
 
 Result<AttemptsView> CallGate::attempts(const std::string& subject_id,

@@ -93,6 +93,12 @@ class CallGate {
   Status setDebtGroups(const std::string& subject_id,
                        const std::map<std::string, std::vector<std::string>>& groups,
                        const Caller& caller) const;
+  /// Replaces the subject's consumer-designated inconvenient times (Reg F 1006.6(b)(1)(i)).
+  /// kInvalidArgument (field "intervals[i].tz"/"...") for an unknown zone or a bad interval.
+  Status setInconvenientTimes(const std::string& subject_id,
+                              const std::vector<policy::LocalInterval>& intervals,
+                              const Caller& caller) const;
+  Result<std::vector<policy::LocalInterval>> inconvenientTimes(const std::string& subject_id) const;
   Result<AttemptsView> attempts(const std::string& subject_id, const std::string& debt) const;
 
   const std::string& policyVersion() const { return windows_->version(); }

@@ -2,6 +2,8 @@
 
 #include <Poco/JSON/Array.h>
 
+#include <cstdio>
+
 #include <algorithm>
 
 #include "common/Rfc3339.h"
@@ -14,6 +16,29 @@ namespace callwarden::server {
 namespace {
 
 constexpr size_t kMaxDebtGroups = 50;
+constexpr size_t kMaxIntervals = 20;
+
+constexpr const char* kWeekdays[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+
+// "HH:MM" or "HH:MM:SS", 00:00 to 24:00.
+std::optional<std::chrono::seconds> parseTimeOfDay(const std::string& t) {
+  int h = 0, m = 0, sec = 0;
+  char tail = 0;
+  int n = std::sscanf(t.c_str(), "%2d:%2d:%2d%c", &h, &m, &sec, &tail);
+  if ((n != 2 && n != 3) || t.size() != (n == 2 ? 5u : 8u)) return std::nullopt;
+  if (h < 0 || m < 0 || m > 59 || sec < 0 || sec > 59 || h > 24 ||
+      (h == 24 && (m != 0 || sec != 0))) {
+    return std::nullopt;
+  }
+  return std::chrono::seconds(h * 3600 + m * 60 + sec);
+}
+
+std::string formatTimeOfDay(std::chrono::seconds s) {
+  char buf[64];
+  const long v = static_cast<long>(s.count());
+  std::snprintf(buf, sizeof buf, "%02ld:%02ld:%02ld", v / 3600, v / 60 % 60, v % 60);
+  return buf;
+}
 
 }  // namespace
 void addCallRoutes(Router& router, CallRoutesDeps deps) {
@@ -171,6 +196,80 @@ void addCallRoutes(Router& router, CallRoutesDeps deps) {
                 Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
                 o->set("subject_id", subject);
                 o->set("groups", static_cast<int>(groups.size()));
+                return ApiResponse::json(200, o);
+              }});
+  router.add({"PUT",
+              "/v1/subjects/{id}/inconvenient-times",
+              {Scope::kAdmin, Scope::kAgent},
+              BodyKind::kJson,
+              [deps](ApiRequest& r) {
+                JsonFields f(r.json);
+                f.rejectUnknown({"intervals"});
+                std::string subject = r.pathParam("id");
+                if (!validId(subject)) throw ApiError(422, "INVALID_FIELD", "bad subject id", "id");
+                std::vector<policy::LocalInterval> intervals;
+                for (const auto& x : f.objectArray("intervals", kMaxIntervals)) {
+                  x.rejectUnknown({"weekdays", "start", "end", "tz"});
+                  policy::LocalInterval i;
+                  auto start = parseTimeOfDay(x.requiredString("start", 8));
+                  auto end = parseTimeOfDay(x.requiredString("end", 8));
+                  if (!start)
+                    throw ApiError(422, "INVALID_FIELD", "start must be HH:MM or HH:MM:SS",
+                                   x.path("start"));
+                  if (!end)
+                    throw ApiError(422, "INVALID_FIELD", "end must be HH:MM or HH:MM:SS",
+                                   x.path("end"));
+                  i.start = *start;
+                  i.end = *end;
+                  i.tz = x.optionalString("tz", 64).value_or("");
+                  if (x.has("weekdays")) {
+                    i.weekdays = 0;
+                    const auto days = x.stringArray("weekdays", 7, 3);
+                    for (size_t k = 0; k < days.size(); ++k) {
+                      auto it = std::find_if(std::begin(kWeekdays), std::end(kWeekdays),
+                                             [&](const char* w) { return days[k] == w; });
+                      if (it == std::end(kWeekdays)) {
+                        throw ApiError(422, "INVALID_FIELD",
+                                       "weekdays are sun, mon, tue, wed, thu, fri, sat",
+                                       x.path("weekdays") + "[" + std::to_string(k) + "]");
+                      }
+                      i.weekdays |= static_cast<uint8_t>(1u << (it - std::begin(kWeekdays)));
+                    }
+                  }
+                  intervals.push_back(std::move(i));
+                }
+                Status s = deps.gate->setInconvenientTimes(subject, intervals, caller(r));
+                if (!s.isOk()) throw ApiError::fromStatus(s);
+                Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+                o->set("subject_id", subject);
+                o->set("intervals", static_cast<int>(intervals.size()));
+                return ApiResponse::json(200, o);
+              }});
+  router.add({"GET",
+              "/v1/subjects/{id}/inconvenient-times",
+              {Scope::kAdmin, Scope::kAgent, Scope::kAuditor},
+              BodyKind::kNone,
+              [deps](ApiRequest& r) {
+                std::string subject = r.pathParam("id");
+                if (!validId(subject)) throw ApiError(422, "INVALID_FIELD", "bad subject id", "id");
+                auto v = deps.gate->inconvenientTimes(subject);
+                if (!v.isOk()) throw ApiError::fromStatus(v.status());
+                Poco::JSON::Array::Ptr arr = new Poco::JSON::Array;
+                for (const auto& i : *v) {
+                  Poco::JSON::Object::Ptr x = new Poco::JSON::Object;
+                  Poco::JSON::Array::Ptr days = new Poco::JSON::Array;
+                  for (int d = 0; d < 7; ++d) {
+                    if (i.weekdays & (1u << d)) days->add(std::string(kWeekdays[d]));
+                  }
+                  x->set("weekdays", days);
+                  x->set("start", formatTimeOfDay(i.start));
+                  x->set("end", formatTimeOfDay(i.end));
+                  if (!i.tz.empty()) x->set("tz", i.tz);
+                  arr->add(x);
+                }
+                Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+                o->set("subject_id", subject);
+                o->set("intervals", arr);
                 return ApiResponse::json(200, o);
               }});
   router.add({"GET",

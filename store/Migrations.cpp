@@ -120,6 +120,10 @@ CREATE TABLE call_recording (
   source TEXT NOT NULL DEFAULT '', updated_at INTEGER NOT NULL);
 CREATE INDEX call_recording_by_call ON call_recording (call_sid)
 )sql"},
+      {6, "consumer-designated inconvenient times",
+       "CREATE TABLE inconvenient_time (subject_id TEXT NOT NULL, weekdays INTEGER NOT NULL, "
+       "start_s INTEGER NOT NULL, end_s INTEGER NOT NULL, tz TEXT NOT NULL DEFAULT '');"
+       "CREATE INDEX inconvenient_time_by_subject ON inconvenient_time (subject_id)"},
   };
   return kMigrations;
 }

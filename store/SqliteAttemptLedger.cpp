@@ -227,6 +227,39 @@ class SqlTxn final : public dialer::LedgerTxn {
     }
   }
 
+  std::vector<policy::LocalInterval> inconvenientTimes(const std::string& subject_id) override {
+    Query q(c_,
+            "SELECT weekdays, start_s, end_s, tz FROM inconvenient_time WHERE subject_id = ? ORDER "
+            "BY rowid");
+    q.bind(subject_id);
+    std::vector<policy::LocalInterval> out;
+    while (q.next()) {
+      policy::LocalInterval i;
+      i.weekdays = static_cast<uint8_t>(q.int64(0));
+      i.start = std::chrono::seconds(q.int64(1));
+      i.end = std::chrono::seconds(q.int64(2));
+      i.tz = q.text(3);
+      out.push_back(std::move(i));
+    }
+    return out;
+  }
+
+  void setInconvenientTimes(const std::string& subject_id,
+                            const std::vector<policy::LocalInterval>& intervals) override {
+    Query(c_, "DELETE FROM inconvenient_time WHERE subject_id = ?").bind(subject_id).run();
+    for (const auto& i : intervals) {
+      Query(c_,
+            "INSERT INTO inconvenient_time (subject_id, weekdays, start_s, end_s, tz) VALUES (?, "
+            "?, ?, ?, ?)")
+          .bind(subject_id)
+          .bind(int64_t{i.weekdays})
+          .bind(static_cast<int64_t>(i.start.count()))
+          .bind(static_cast<int64_t>(i.end.count()))
+          .bind(i.tz)
+          .run();
+    }
+  }
+
   std::vector<dialer::Reservation> reservationsForKey(const std::string& key,
                                                       Timestamp since) override {
     return select(

@@ -45,6 +45,9 @@ class EmptyTxn final : public LedgerTxn {
                           const std::string&) override {}
   void insertConsent(const ConsentRecord&) override {}
   std::vector<Reservation> reservationsForKey(const std::string&, Timestamp) override { return {}; }
+  std::vector<policy::LocalInterval> inconvenientTimes(const std::string&) override { return {}; }
+  void setInconvenientTimes(const std::string&,
+                            const std::vector<policy::LocalInterval>&) override {}
   std::vector<std::string> inserted, released;
 };
 

@@ -184,6 +184,62 @@ TEST_F(CallRoutes, UnsettledReservationCountsAfterExpiryAndALateOutcomeStillSett
             "allow");
 }
 
+TEST_F(CallRoutes, StoredInconvenientTimesNarrowTheWindow) {
+  // The consumer said weekday lunchtimes in Chicago are inconvenient (Reg F 1006.6(b)(1)(i)).
+  auto put = server_.putJson(
+      "/v1/subjects/S-1/inconvenient-times",
+      R"({"intervals":[{"weekdays":["mon","tue","wed","thu","fri"],"start":"12:00",)"
+      R"("end":"13:30","tz":"America/Chicago"}]})",
+      kAgentToken);
+  ASSERT_EQ(put.status, 200) << put.body;
+  auto lunch = check(collection("2026-07-15T17:15:00Z"));  // Wed 12:15 CDT
+  ASSERT_EQ(lunch.status, 200) << lunch.body;
+  EXPECT_EQ(lunch.json()->getValue<std::string>("decision"), "deny");
+  EXPECT_EQ(lunch.json()->getArray("reasons")->getObject(0)->getValue<std::string>("code"),
+            "INCONVENIENT_TIME");
+  EXPECT_EQ(lunch.json()->getValue<std::string>("next_allowed_at"),
+            "2026-07-15T18:30:00Z");  // 13:30 CDT
+  // Other subjects and the weekend are unaffected.
+  EXPECT_EQ(check(collection("2026-07-15T17:15:00Z", R"(["D1"])", "S-2"))
+                .json()
+                ->getValue<std::string>("decision"),
+            "allow");
+  EXPECT_EQ(check(collection("2026-07-18T17:15:00Z")).json()->getValue<std::string>("decision"),
+            "allow");
+  auto got = server_.get("/v1/subjects/S-1/inconvenient-times", kAuditorToken);
+  ASSERT_EQ(got.status, 200);
+  EXPECT_EQ(got.json()->getArray("intervals")->getObject(0)->getValue<std::string>("start"),
+            "12:00:00");
+  struct Bad {
+    const char* body;
+    const char* field;
+  };
+  for (const Bad& b :
+       {Bad{R"({"intervals":[{"start":"12:00","end":"25:00"}]})", "intervals[0].end"},
+        Bad{R"({"intervals":[{"start":"12:00","end":"13:00","tz":"Mars/Base"}]})",
+            "intervals[0].tz"},
+        Bad{R"({"intervals":[{"start":"12:00","end":"12:00"}]})", "intervals[0]"},
+        Bad{R"({"intervals":[{"start":"12:00","end":"13:00","weekdays":["mon","xyz"]}]})",
+            "intervals[0].weekdays[1]"}}) {
+    auto r = server_.putJson("/v1/subjects/S-1/inconvenient-times", b.body, kAdminToken);
+    EXPECT_EQ(r.status, 422) << b.body << r.body;
+    EXPECT_EQ(r.errorField("field"), b.field) << b.body << r.body;
+  }
+}
+
+TEST_F(CallRoutes, ConversationReportedAfterTheCallWasSettledStillBlocks) {
+  auto r = reserve(collection("2026-03-03T20:10:00Z"));
+  auto id = r.json()->getValue<std::string>("reservation_id");
+  ASSERT_EQ(outcome(id, R"({"outcome":"completed"})").status, 200);
+  auto upgraded = outcome(id, R"({"outcome":"completed","conversation":true})");
+  ASSERT_EQ(upgraded.status, 200) << upgraded.body;
+  EXPECT_TRUE(upgraded.json()->getValue<bool>("changed"));
+  auto later = check(collection("2026-03-05T15:00:00Z"));
+  EXPECT_EQ(later.json()->getArray("reasons")->getObject(0)->getValue<std::string>("code"),
+            "REGF_POST_CONVERSATION");
+  EXPECT_EQ(outcome(id, R"({"outcome":"no-answer","conversation":true})").status, 409);
+}
+
 TEST_F(CallRoutes, ConversationOutcomeBlocksTheDebtsOfTheCall) {
   auto r = reserve(collection("2026-03-03T20:10:00Z", R"(["D1","D2"])"));
   auto id = r.json()->getValue<std::string>("reservation_id");
