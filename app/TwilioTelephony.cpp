@@ -62,7 +62,8 @@ dialer::TelephonyRecording toGate(const twilio::Recording& r) {
 // but "not confirmed", which the caller treats as not paused.
 dialer::TelephonyError recordingError(const twilio::TwilioError& e) {
   dialer::TelephonyError out = toGate(e);
-  if (e.failure == twilio::TwilioFailure::kBadResponse) out.message = "unexpected answer: " + e.message;
+  if (e.failure == twilio::TwilioFailure::kBadResponse)
+    out.message = "unexpected answer: " + e.message;
   return out;
 }
 
@@ -168,7 +169,8 @@ dialer::TelephonyResult<dialer::TelephonyRecording> TwilioTelephony::updateRecor
   const bool pause = command == dialer::RecordingCommand::kPause;
   // The client checks that Twilio's answer carries the requested status (kBadResponse else).
   auto r = client.updateCallRecording(
-      call_sid, recording_sid, pause ? twilio::RecordingAction::kPause : twilio::RecordingAction::kResume,
+      call_sid, recording_sid,
+      pause ? twilio::RecordingAction::kPause : twilio::RecordingAction::kResume,
       pause ? twilio::PauseBehavior::kSkip : twilio::PauseBehavior::kTwilioDefault);
   if (!r) return recordingError(r.error());
   return toGate(*r);

@@ -72,7 +72,8 @@ void BM_ReserveDurable(benchmark::State& state) {
   }
   const std::string data = std::string(CALLWARDEN_SOURCE_DIR) + "/data";
   dialer::CallGate gate(rules::loadCallingWindowPolicy(data).value(),
-                        rules::loadFrequencyRules(data + "/rules/us.json").value(), ledger, *trail, clock);
+                        rules::loadFrequencyRules(data + "/rules/us.json").value(), ledger, *trail,
+                        clock);
   const Timestamp at = parseRfc3339("2026-03-02T15:00:00Z").value();
 
   for (auto _ : state) {
@@ -98,7 +99,8 @@ void BM_ReserveDurable(benchmark::State& state) {
       });
     }
     for (auto& t : pool) t.join();
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     state.SetIterationTime(secs);
     state.counters["reservations_per_s"] = threads * kPerThread / secs;
     state.counters["allowed"] = allowed.load();

@@ -129,16 +129,19 @@ class TelephonyPort {
 
 inline TelephonyResult<TelephonyRecording> TelephonyPort::startRecording(const std::string&,
                                                                          const std::string&) {
-  return TelephonyError{TelephonyFailure::kUnavailable, 0, 0, "recording control not supported", {}};
+  return TelephonyError{
+      TelephonyFailure::kUnavailable, 0, 0, "recording control not supported", {}};
 }
 inline TelephonyResult<TelephonyRecording> TelephonyPort::updateRecording(const std::string&,
                                                                           const std::string&,
                                                                           RecordingCommand) {
-  return TelephonyError{TelephonyFailure::kUnavailable, 0, 0, "recording control not supported", {}};
+  return TelephonyError{
+      TelephonyFailure::kUnavailable, 0, 0, "recording control not supported", {}};
 }
 inline TelephonyResult<std::vector<TelephonyRecording>> TelephonyPort::listRecordings(
     const std::string&) {
-  return TelephonyError{TelephonyFailure::kUnavailable, 0, 0, "recording control not supported", {}};
+  return TelephonyError{
+      TelephonyFailure::kUnavailable, 0, 0, "recording control not supported", {}};
 }
 
 }  // namespace callwarden::dialer

@@ -10,9 +10,8 @@ namespace {
 // needed: no code here is a prefix of another listed one except through distinct lengths,
 // and every entry is matched as a prefix of the digits after '+'.
 constexpr std::array<std::string_view, 28> kEuUkCallingCodes = {
-    "43",  "32",  "359", "385", "357", "420", "45", "372", "358", "33",
-    "49",  "30",  "36",  "353", "39",  "371", "370", "352", "356", "31",
-    "48",  "351", "40",  "421", "386", "34",  "46", "44"};
+    "43", "32",  "359", "385", "357", "420", "45", "372", "358", "33",  "49",  "30", "36", "353",
+    "39", "371", "370", "352", "356", "31",  "48", "351", "40",  "421", "386", "34", "46", "44"};
 
 }  // namespace
 

@@ -27,10 +27,10 @@ struct AllPartyConsentRule {
 };
 
 struct RecordingSubject {
-  std::string to;                      // E.164
-  std::vector<std::string> zones;      // the locations' tz values (may be empty)
+  std::string to;                          // E.164
+  std::vector<std::string> zones;          // the locations' tz values (may be empty)
   std::vector<std::string> jurisdictions;  // candidate jurisdictions ("US", "US-FL", ...)
-  bool recording_consent = false;      // an unrevoked `recording` consent is on file
+  bool recording_consent = false;          // an unrevoked `recording` consent is on file
 };
 
 /// True iff the number's country code belongs to an EU member state or the UK, or a zone is

@@ -66,8 +66,9 @@ std::string_view visibleState(const std::vector<TrackedRecording>& recordings,
   const bool any_in_progress =
       std::any_of(recordings.begin(), recordings.end(),
                   [](const TrackedRecording& r) { return r.status == "in-progress"; });
-  const bool any_paused = std::any_of(recordings.begin(), recordings.end(),
-                                      [](const TrackedRecording& r) { return r.status == "paused"; });
+  const bool any_paused =
+      std::any_of(recordings.begin(), recordings.end(),
+                  [](const TrackedRecording& r) { return r.status == "paused"; });
   if (open_session && open_session->state == SessionState::kResumeFailed) return "resume_failed";
   if (any_in_progress) return "recording";
   if (open_session && open_session->state == SessionState::kPaused) return "paused";

@@ -39,9 +39,9 @@ std::vector<std::string> splitSids(const std::string& text) {
   return out;
 }
 
-#define SESSION_COLUMNS                                                                      \
+#define SESSION_COLUMNS                                                                       \
   "id, call_sid, kind, reason, state, api_key, requested_at, confirmed_at, resume_deadline, " \
-  "resumed_at, closed_at, close_reason, resume_attempts, next_attempt_at, last_error, "      \
+  "resumed_at, closed_at, close_reason, resume_attempts, next_attempt_at, last_error, "       \
   "recording_sids"
 
 PauseSession readSession(const Query& q) {
@@ -180,9 +180,8 @@ Result<std::vector<PauseSession>> SqliteRecordingStore::dueSessions(Timestamp no
 }
 
 Result<std::vector<PauseSession>> SqliteRecordingStore::pausingSessions() {
-  return querySessions(
-      "SELECT " SESSION_COLUMNS " FROM recording_session WHERE state = 'pausing'", "",
-      std::nullopt);
+  return querySessions("SELECT " SESSION_COLUMNS " FROM recording_session WHERE state = 'pausing'",
+                       "", std::nullopt);
 }
 
 Result<int> SqliteRecordingStore::resumeFailedCount() {
