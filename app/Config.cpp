@@ -81,6 +81,13 @@ const KeySpec kKeys[] = {
     {"twilio.reconcile_interval_seconds", Kind::kInt,
      "how often calls without a final status are looked up at Twilio (default 60)", nullptr,
      nullptr, &Config::twilio_reconcile_interval_seconds, 1, 3600},
+    {"recording.resume_deadline_seconds", Kind::kInt,
+     "automatic resume of a paused recording after this many seconds (default 180, max 900)",
+     nullptr, nullptr, &Config::recording_resume_deadline_seconds, 1, 900},
+    {"recording.pause_timeout_ms", Kind::kInt,
+     "how long a pause or resume waits for Twilio per attempt, in ms (default 5000); no answer "
+     "means not paused",
+     nullptr, nullptr, &Config::recording_pause_timeout_ms, 100, 60000},
     {"audit.dir", Kind::kPath, "directory of the audit log (default audit)", &Config::audit_dir},
     {"audit.kek_file", Kind::kPath, "audit key-encryption key file (0600)",
      &Config::audit_kek_file},

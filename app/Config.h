@@ -43,6 +43,9 @@ struct Config {
   std::string twilio_public_base_url;
   int twilio_timeout_ms = 30000;               // per socket read/write on a REST request
   int twilio_reconcile_interval_seconds = 60;  // reconciler pass / retry interval
+  // recording.* (issue #8, docs/recording.md)
+  int recording_resume_deadline_seconds = 180;  // automatic resume after a pause, <= 900
+  int recording_pause_timeout_ms = 5000;        // bound on Twilio's answer to a pause
   // audit.*
   std::string audit_dir = "audit";
   std::string audit_kek_file = "keys/audit-kek.key";

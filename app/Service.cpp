@@ -9,8 +9,11 @@
 #include "dialer/CallPlacer.h"
 #include "dialer/CallPlacerWorker.h"
 #include "dialer/ListAdmin.h"
+#include "dialer/RecordingControl.h"
+#include "dialer/RecordingWorker.h"
 #include "rules/FrequencyRuleLoader.h"
 #include "rules/NumberingPlanLoader.h"
+#include "rules/RecordingRuleLoader.h"
 #include "rules/RuleFileLoader.h"
 #include "server/AuditRoutes.h"
 #include "server/CallRoutes.h"
@@ -18,9 +21,11 @@
 #include "server/HealthRoutes.h"
 #include "server/HttpServer.h"
 #include "server/ListRoutes.h"
+#include "server/RecordingRoutes.h"
 #include "store/Database.h"
 #include "store/SqliteAttemptLedger.h"
 #include "store/SqliteListStore.h"
+#include "store/SqliteRecordingStore.h"
 
 namespace callwarden::app {
 
@@ -40,6 +45,10 @@ struct Service::Parts {
   std::unique_ptr<TwilioTelephony> telephony;  // null when twilio.account_sid is empty
   std::unique_ptr<dialer::CallPlacer> placer;
   std::unique_ptr<dialer::CallPlacerWorker> placer_worker;
+  // Recording control (issue #8, docs/recording.md).
+  std::unique_ptr<store::SqliteRecordingStore> recording_store;
+  std::unique_ptr<dialer::RecordingControl> recording;
+  std::unique_ptr<dialer::RecordingWorker> recording_worker;
   std::unique_ptr<server::Authenticator> authenticator;
   server::Metrics metrics;
   server::Router router;
@@ -122,6 +131,49 @@ Status loadPolicy(Service::Parts& p) {
   return r.isOk() ? Status::ok() : r.status();
 }
 
+// Recording control (docs/recording.md): the all-party-consent rules from the rule file, a
+// Twilio client of its own with short timeouts (a pause must be answered quickly or not at
+// all), the session store and the use case. The worker starts with the gateway.
+Status openRecording(Service::Parts& p, const std::string& public_base_url) {
+  const Config& c = p.config;
+  auto rules = rules::loadRecordingRules(c.policy_rules);
+  if (!rules.isOk()) return rules.status();
+  if (p.telephony) {
+    auto token = TwilioTelephony::readAuthTokenFile(c.twilio_auth_token_file);
+    if (!token.isOk()) return token.status();
+    twilio::TwilioClientOptions o;
+    o.base_url = c.twilio_base_url;
+    o.credentials = twilio::TwilioCredentials::authToken(c.twilio_account_sid, *token);
+    o.read_timeout = std::chrono::milliseconds(c.recording_pause_timeout_ms);
+    o.connect_timeout = std::min(o.read_timeout, std::chrono::milliseconds(5000));
+    o.retry.max_attempts = 2;
+    o.retry.initial_backoff = std::chrono::milliseconds(100);
+    o.retry.max_retry_after = std::chrono::milliseconds(1000);
+    auto client = twilio::TwilioClient::create(o);
+    if (!client.isOk()) return client.status();
+    p.telephony->setRecordingClient(std::move(client).value());
+  }
+  p.recording_store = std::make_unique<store::SqliteRecordingStore>(*p.db);
+  std::shared_ptr<const policy::CallingWindowPolicy> windows = p.windows;
+  dialer::JurisdictionResolver resolver =
+      [windows](
+          const std::string& to,
+          const std::vector<policy::Location>& locations) -> Result<std::vector<std::string>> {
+    auto candidates = windows->resolveCandidates(to, locations);
+    if (!candidates.isOk()) return candidates.status();
+    return candidates->jurisdictionNames();
+  };
+  dialer::RecordingControlOptions options;
+  options.resume_deadline = std::chrono::seconds(c.recording_resume_deadline_seconds);
+  options.public_base_url = public_base_url;
+  p.recording = std::make_unique<dialer::RecordingControl>(
+      *p.recording_store, *p.trail, p.telephony.get(), *p.clock,
+      recording::RecordingPolicy(std::move(rules).value()), std::move(resolver), options);
+  server::Metrics* metrics = &p.metrics;
+  p.recording->setCounter([metrics](const std::string& name) { metrics->increment(name); });
+  return Status::ok();
+}
+
 // The call gateway (docs/gateway.md). Without twilio.account_sid the service still runs: the
 // placer then answers "not configured". With it, a missing or unsafe token file is an error.
 Status openGateway(Service::Parts& p) {
@@ -146,11 +198,22 @@ Status openGateway(Service::Parts& p) {
   while (!options.public_base_url.empty() && options.public_base_url.back() == '/')
     options.public_base_url.pop_back();
   options.reconcile_interval = std::chrono::seconds(c.twilio_reconcile_interval_seconds);
+  Status rs = openRecording(p, options.public_base_url);
+  if (!rs.isOk()) return rs;
+  dialer::RecordingControl* recording = p.recording.get();
+  options.recording_policy = [recording](const dialer::CallRequest& request,
+                                         const dialer::GateDecision& decision) {
+    return recording->decide(request.call.to, request.subject_id, request.call.locations,
+                             decision.jurisdictions);
+  };
   p.placer = std::make_unique<dialer::CallPlacer>(*p.gate, *p.ledger, *p.trail, p.telephony.get(),
                                                   *p.clock, options);
   if (p.telephony) {
     p.placer_worker =
         std::make_unique<dialer::CallPlacerWorker>(*p.placer, *p.clock, options.reconcile_interval);
+    p.placer->setEventObserver(p.recording.get());
+    p.recording_worker = std::make_unique<dialer::RecordingWorker>(*p.recording, *p.clock,
+                                                                   std::chrono::milliseconds(1000));
   }
   Log::info("call gateway", {{"twilio", p.telephony ? "configured" : "not configured"}});
   return Status::ok();
@@ -164,12 +227,13 @@ void addRoutes(Service::Parts& p) {
       {"audit", [audit_log] { return audit_log->health(); }}};
   server::addHealthRoutes(p.router, std::move(checks),
                           {p.config.policy_allow_client_time, p.windows->version()}, p.metrics);
-  server::addCallRoutes(p.router,
-                        {p.gate.get(), &p.metrics, p.clock, p.config.policy_allow_client_time});
+  server::addCallRoutes(p.router, {p.gate.get(), &p.metrics, p.clock,
+                                   p.config.policy_allow_client_time, p.recording.get()});
   server::addListRoutes(p.router, {p.list_admin.get(), p.clock});
   server::addGatewayRoutes(p.router,
                            {p.placer.get(), &p.metrics, p.clock, p.config.policy_allow_client_time,
                             p.config.twilio_public_base_url});
+  server::addRecordingRoutes(p.router, {p.recording.get(), &p.metrics, p.clock});
   server::addAuditRoutes(p.router, [audit_log] { return audit_log->latestCheckpoint(); });
 }
 
@@ -232,7 +296,11 @@ void Service::stop() {
   if (!parts_) return;
   if (parts_->http) parts_->http->stop();
   parts_->http.reset();
+  parts_->recording_worker.reset();
   parts_->placer_worker.reset();
+  if (parts_->placer) parts_->placer->setEventObserver(nullptr);
+  parts_->recording.reset();
+  parts_->recording_store.reset();
   parts_->placer.reset();
   parts_->gate.reset();
   parts_->ledger.reset();

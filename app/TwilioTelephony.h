@@ -22,6 +22,11 @@ class TwilioTelephony final : public dialer::TelephonyPort {
   TwilioTelephony(std::unique_ptr<twilio::TwilioClient> client, std::string auth_token,
                   std::unique_ptr<twilio::TwilioClient> recording_client = nullptr);
 
+  /// Replaces the recording-control client. Call before serving requests (not synchronised).
+  void setRecordingClient(std::unique_ptr<twilio::TwilioClient> client) {
+    recording_client_ = std::move(client);
+  }
+
   dialer::TelephonyResult<dialer::TelephonyCall> createCall(
       const dialer::OutboundCall& call) override;
   dialer::TelephonyResult<dialer::TelephonyCall> fetchCall(const std::string& call_sid) override;

@@ -9,6 +9,7 @@
 #include <random>
 #include <sstream>
 
+#include "NoHistoryLedger.h"
 #include "common/Clock.h"
 #include "common/Rfc3339.h"
 #include "dialer/CallGate.h"
@@ -112,45 +113,8 @@ BENCHMARK(BM_DncGateFactsExternal);
 
 // The gate's decision without HTTP and without the audit fsync, with and without the list
 // read, on a ledger with no history: the list read's share of the in-process decision.
-class NoHistoryTxn final : public cw::dialer::LedgerTxn {
- public:
-  std::map<std::string, std::string> debtGroups(const std::string&) override { return {}; }
-  void setDebtGroups(const std::string&, const std::map<std::string, std::string>&) override {}
-  std::vector<cw::Timestamp> attempts(const std::string&, cw::Timestamp) override { return {}; }
-  std::vector<cw::Timestamp> conversations(const std::string&, cw::Timestamp) override {
-    return {};
-  }
-  std::vector<cw::policy::DirectConsent> directConsents(const std::string&,
-                                                        cw::Timestamp) override {
-    return {};
-  }
-  std::set<std::string> accountFlags(const std::string&) override { return {}; }
-  void setAccountFlags(const std::string&, const std::set<std::string>&, cw::Timestamp) override {}
-  void insertReservation(const cw::dialer::Reservation&) override {}
-  std::optional<cw::dialer::Reservation> reservation(const std::string&) override {
-    return std::nullopt;
-  }
-  void settleReservation(const std::string&, cw::dialer::ReservationState, const std::string&,
-                         const std::string&, bool, cw::Timestamp) override {}
-  void insertConversation(const std::string&, cw::Timestamp, const std::string&,
-                          const std::string&) override {}
-  void insertConsent(const cw::dialer::ConsentRecord&) override {}
-  std::vector<cw::dialer::Reservation> reservationsForKey(const std::string&,
-                                                          cw::Timestamp) override {
-    return {};
-  }
-};
-class NoHistoryLedger final : public cw::dialer::AttemptLedger {
- public:
-  cw::Status write(const std::function<cw::Status(cw::dialer::LedgerTxn&)>& job) override {
-    NoHistoryTxn t;
-    return job(t);
-  }
-  cw::Status read(const std::function<cw::Status(cw::dialer::LedgerTxn&)>& job) override {
-    NoHistoryTxn t;
-    return job(t);
-  }
-};
+using callwarden::testing::NoHistoryLedger;
+
 class NullAudit final : public cw::dialer::AuditTrail {
  public:
   cw::Result<uint64_t> append(const cw::audit::AuditEvent&) override { return uint64_t{1}; }

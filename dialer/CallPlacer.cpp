@@ -1,5 +1,7 @@
 #include "dialer/CallPlacer.h"
 
+#include "common/PercentEncode.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -23,21 +25,6 @@ constexpr std::string_view kKeptParams[] = {
     "RecordingStatus", "RecordingDuration",  "RecordingChannels",
     "RecordingSource", "RecordingStartTime", "RecordingTrack",
     "RecordingUrl",    "ErrorCode"};
-
-std::string percentEncode(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 std::string keptParams(const WebhookParams& params) {
   std::string out;

@@ -356,9 +356,10 @@ Result<std::shared_ptr<const RuleSet>> parseRuleSet(std::string_view json,
       return Status::invalidArgument(source + ": not valid JSON: " + e.displayText());
     }
     Object::Ptr root = asObject(root_var, "$");
-    allowOnly(root, "$",
-              {"format", "version", "description", "area_code_presumptions",
-               "emergency_declarations", "calendars", "rules", "frequency_rules"});
+    allowOnly(
+        root, "$",
+        {"format", "version", "description", "area_code_presumptions", "emergency_declarations",
+         "calendars", "rules", "frequency_rules", "recording_rules"});
     if (asInt(required(root, "$", "format"), "$.format") != 1)
       fail("$.format", "only format 1 is understood");
     const std::string version = asString(required(root, "$", "version"), "$.version");

@@ -50,6 +50,10 @@ void addCallRoutes(Router& router, CallRoutesDeps deps) {
                 auto d = deps.gate->check(req, caller(r));
                 if (!d.isOk()) throw ApiError::fromStatus(d.status());
                 countDecision(*deps.metrics, *d);
+                if (deps.recording != nullptr) {
+                  d->recording = deps.recording->decide(req.call.to, req.subject_id,
+                                                        req.call.locations, d->jurisdictions);
+                }
                 return ApiResponse::json(200, decisionJson(*d));
               }});
   router.add(
@@ -60,6 +64,10 @@ void addCallRoutes(Router& router, CallRoutesDeps deps) {
          auto d = deps.gate->reserve(req, caller(r));
          if (!d.isOk()) throw ApiError::fromStatus(d.status());
          countDecision(*deps.metrics, *d);
+         if (deps.recording != nullptr) {
+           d->recording = deps.recording->decide(req.call.to, req.subject_id, req.call.locations,
+                                                 d->jurisdictions);
+         }
          return ApiResponse::json(200, decisionJson(*d));
        }});
   router.add(

@@ -6,6 +6,7 @@
 
 #include "common/Clock.h"
 #include "dialer/CallGate.h"
+#include "dialer/RecordingControl.h"
 #include "server/Metrics.h"
 #include "server/Router.h"
 
@@ -16,6 +17,8 @@ struct CallRoutesDeps {
   Metrics* metrics = nullptr;
   const Clock* clock = nullptr;
   bool allow_client_time = false;  // policy.allow_client_time: "at" accepted on reservations
+  /// The recording policy, for the "recording" part of check and reserve answers; may be null.
+  const dialer::RecordingControl* recording = nullptr;
 };
 
 void addCallRoutes(Router& router, CallRoutesDeps deps);

@@ -1,5 +1,7 @@
 #include "server/GatewayRoutes.h"
 
+#include "common/PercentEncode.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -26,21 +28,6 @@ bool isHttpUrl(const std::string& s) {
   return (s.rfind("https://", 0) == 0 || s.rfind("http://", 0) == 0) &&
          std::none_of(s.begin(), s.end(),
                       [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; });
-}
-
-std::string percentEncode(const std::string& s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 // Reads the Twilio call fields a dialer may set. Callbacks, recording and anything else are

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+#include "common/PercentEncode.h"
 
 namespace callwarden::twilio {
 
@@ -16,7 +17,7 @@ namespace callwarden::twilio {
 using FormParams = std::vector<std::pair<std::string, std::string>>;
 
 /// Percent-encodes everything except RFC 3986 unreserved characters (A-Z a-z 0-9 - . _ ~).
-std::string percentEncode(std::string_view text);
+using ::callwarden::percentEncode;
 
 /// "a=1&b=x%20y": names and values percent-encoded, pairs in the given order.
 std::string formUrlEncode(const FormParams& params);

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "FakeClock.h"
+#include "NoHistoryLedger.h"
 #include "common/Rfc3339.h"
 #include "dialer/CallGate.h"
 #include "rules/FrequencyRuleLoader.h"
@@ -15,37 +16,7 @@
 namespace callwarden::dialer {
 namespace {
 
-class NoHistoryTxn final : public LedgerTxn {
- public:
-  std::map<std::string, std::string> debtGroups(const std::string&) override { return {}; }
-  void setDebtGroups(const std::string&, const std::map<std::string, std::string>&) override {}
-  std::vector<Timestamp> attempts(const std::string&, Timestamp) override { return {}; }
-  std::vector<Timestamp> conversations(const std::string&, Timestamp) override { return {}; }
-  std::vector<policy::DirectConsent> directConsents(const std::string&, Timestamp) override {
-    return {};
-  }
-  std::set<std::string> accountFlags(const std::string&) override { return {}; }
-  void setAccountFlags(const std::string&, const std::set<std::string>&, Timestamp) override {}
-  void insertReservation(const Reservation&) override { ++inserted; }
-  std::optional<Reservation> reservation(const std::string&) override { return std::nullopt; }
-  void settleReservation(const std::string&, ReservationState, const std::string&,
-                         const std::string&, bool, Timestamp) override {}
-  void insertConversation(const std::string&, Timestamp, const std::string&,
-                          const std::string&) override {}
-  void insertConsent(const ConsentRecord&) override {}
-  std::vector<Reservation> reservationsForKey(const std::string&, Timestamp) override { return {}; }
-  std::vector<policy::LocalInterval> inconvenientTimes(const std::string&) override { return {}; }
-  void setInconvenientTimes(const std::string&,
-                            const std::vector<policy::LocalInterval>&) override {}
-  int inserted = 0;
-};
-
-class NoHistoryLedger final : public AttemptLedger {
- public:
-  Status write(const std::function<Status(LedgerTxn&)>& job) override { return job(txn); }
-  Status read(const std::function<Status(LedgerTxn&)>& job) override { return job(txn); }
-  NoHistoryTxn txn;
-};
+using testing::NoHistoryLedger;
 
 // Serves fixed facts, or fails every call.
 class FakeListStore final : public ListStore {
@@ -127,7 +98,7 @@ TEST_F(CallGateLists, ListStoreOutageDeniesCheckAndReserve) {
     EXPECT_EQ(d->reasons[0].rule, "callwarden/lists");
     EXPECT_FALSE(d->reservation_id.has_value());
   }
-  EXPECT_EQ(ledger_.txn.inserted, 0);
+  EXPECT_EQ(ledger_.txn.inserted.size(), 0u);
 }
 
 TEST_F(CallGateLists, EveryFailingRuleIsListedAndNothingIsReserved) {
@@ -140,14 +111,14 @@ TEST_F(CallGateLists, EveryFailingRuleIsListedAndNothingIsReserved) {
   EXPECT_NE(std::find(c.begin(), c.end(), policy::ReasonCode::kCallingWindow), c.end());
   EXPECT_NE(std::find(c.begin(), c.end(), policy::ReasonCode::kDncNational), c.end());
   EXPECT_FALSE(d->next_allowed_at.has_value());  // a listed number does not free up with time
-  EXPECT_EQ(ledger_.txn.inserted, 0);
+  EXPECT_EQ(ledger_.txn.inserted.size(), 0u);
 }
 
 TEST_F(CallGateLists, AllowedReservationRecordsTheRegistryCopyInTheAudit) {
   auto d = gate_.reserve(telemarketing("2026-07-15T16:00:00Z"), {"k", "r"});
   ASSERT_TRUE(d.isOk());
   EXPECT_TRUE(d->allowed) << (d->reasons.empty() ? "" : d->reasons[0].message);
-  EXPECT_EQ(ledger_.txn.inserted, 1);
+  EXPECT_EQ(ledger_.txn.inserted.size(), 1u);
   ASSERT_FALSE(audit_.events.empty());
   bool said = false;
   for (const auto& [k, v] : audit_.events.back().clear)

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "FakeClock.h"
+#include "NoHistoryLedger.h"
 #include "common/Rfc3339.h"
 #include "rules/FrequencyRuleLoader.h"
 #include "rules/NumberingPlanLoader.h"
@@ -23,40 +24,7 @@ class FailingLedger final : public AttemptLedger {
   }
 };
 
-// A ledger with no history that accepts and forgets every write.
-class EmptyTxn final : public LedgerTxn {
- public:
-  std::map<std::string, std::string> debtGroups(const std::string&) override { return {}; }
-  void setDebtGroups(const std::string&, const std::map<std::string, std::string>&) override {}
-  std::vector<Timestamp> attempts(const std::string&, Timestamp) override { return {}; }
-  std::vector<Timestamp> conversations(const std::string&, Timestamp) override { return {}; }
-  std::vector<policy::DirectConsent> directConsents(const std::string&, Timestamp) override {
-    return {};
-  }
-  std::set<std::string> accountFlags(const std::string&) override { return {}; }
-  void setAccountFlags(const std::string&, const std::set<std::string>&, Timestamp) override {}
-  void insertReservation(const Reservation& r) override { inserted.push_back(r.id); }
-  std::optional<Reservation> reservation(const std::string&) override { return std::nullopt; }
-  void settleReservation(const std::string& id, ReservationState state, const std::string&,
-                         const std::string&, bool, Timestamp) override {
-    if (state == ReservationState::kReleased) released.push_back(id);
-  }
-  void insertConversation(const std::string&, Timestamp, const std::string&,
-                          const std::string&) override {}
-  void insertConsent(const ConsentRecord&) override {}
-  std::vector<Reservation> reservationsForKey(const std::string&, Timestamp) override { return {}; }
-  std::vector<policy::LocalInterval> inconvenientTimes(const std::string&) override { return {}; }
-  void setInconvenientTimes(const std::string&,
-                            const std::vector<policy::LocalInterval>&) override {}
-  std::vector<std::string> inserted, released;
-};
-
-class EmptyLedger final : public AttemptLedger {
- public:
-  Status write(const std::function<Status(LedgerTxn&)>& job) override { return job(txn); }
-  Status read(const std::function<Status(LedgerTxn&)>& job) override { return job(txn); }
-  EmptyTxn txn;
-};
+using testing::NoHistoryLedger;
 
 class RecordingAudit final : public AuditTrail {
  public:
@@ -120,7 +88,7 @@ TEST(CallGate, AuditFailureDeniesAnOtherwiseAllowedCall) {
   RecordingAudit audit;
   audit.fail = true;
   testing::FakeClock clock("2026-07-15T16:00:00Z");
-  EmptyLedger ledger;
+  NoHistoryLedger ledger;
   CallGate gate(windows(), frequencyRules(), ledger, audit, clock);
   auto req = request("2026-07-15T16:00:00Z");
   req.call.purpose = policy::Purpose::kInformational;

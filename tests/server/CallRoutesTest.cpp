@@ -56,6 +56,11 @@ TEST_F(CallRoutes, CheckAllowsInsideTheWindow) {
   EXPECT_EQ(j->getArray("zones")->getElement<std::string>(0), "America/Chicago");
   EXPECT_FALSE(j->getValue<std::string>("policy_version").empty());
   EXPECT_EQ(j->getValue<std::string>("decision_id").rfind("dec_", 0), 0u);
+  // Illinois is an all-party-consent state: record in dual channel, with an announcement.
+  auto rec = j->getObject("recording");
+  ASSERT_FALSE(rec.isNull()) << r.body;
+  EXPECT_TRUE(rec->getValue<bool>("record"));
+  EXPECT_EQ(rec->getValue<std::string>("channels"), "dual");
 }
 
 TEST_F(CallRoutes, CheckDeniesAfterNineWithTheNextAllowedTime) {

@@ -855,6 +855,22 @@ std::string FakeTwilio::addTranscription(const std::string& recording_sid) {
   return sid;
 }
 
+std::string FakeTwilio::addRecording(const std::string& call_sid,
+                                     const std::string& recording_status_callback,
+                                     const std::string& source) {
+  std::lock_guard<std::mutex> lock(impl_->mutex_);
+  RecordingState r;
+  r.sid = newSid("RE");
+  r.call_sid = call_sid;
+  r.status = "in-progress";
+  r.channels = 2;
+  r.source = source;
+  r.recording_status_callback = recording_status_callback;
+  r.recording_status_callback_method = "POST";
+  impl_->recordings_.push_back(r);
+  return r.sid;
+}
+
 bool FakeTwilio::transcriptionExists(const std::string& sid) const {
   std::lock_guard<std::mutex> lock(impl_->mutex_);
   return impl_->transcriptions_.count(sid) != 0;

@@ -205,6 +205,11 @@ class FakeTwilio {
                       const std::string& status = "queued");
   /// Moves a call to a status. A final status completes its active recordings.
   void setCallStatus(const std::string& sid, const std::string& status);
+  /// Adds an in-progress dual-channel recording to a call, as if Twilio started one (a
+  /// transfer with <Dial record>). Returns its RE sid.
+  std::string addRecording(const std::string& call_sid,
+                           const std::string& recording_status_callback,
+                           const std::string& source = "DialVerb");
   /// Adds a transcription of a recording, for deletion tests. Returns its TR sid.
   std::string addTranscription(const std::string& recording_sid);
   bool transcriptionExists(const std::string& sid) const;
