@@ -38,7 +38,9 @@ JSON
 "$build/bin/callwardend" --config="$work/callwarden.json" 2>"$work/callwardend.log" &
 cw_pid=$!
 
-body='{"to":"+13125550142","purpose":"telemarketing","subject_id":"S-1","at":"2026-07-15T16:00:00Z"}'
+# A collection check: window, internal do-not-call list, consent, the Reg F ledger read and
+# the audit record all run. (A telemarketing check would also need a fresh national list.)
+body='{"to":"+13125550142","purpose":"debt_collection","subject_id":"S-1","debts":["D1"],"at":"2026-07-15T16:00:00Z"}'
 # nginx answers with a body of the same size and shape as callwarden's.
 answer='{"decision":"allow","decision_id":"dec_00000000000000000000000000000000","jurisdictions":["US","US-IL"],"next_allowed_at":"2026-07-15T16:00:00Z","policy_version":"us-2026.11.1","reasons":[],"zones":["America/Chicago"]}'
 cat > "$work/nginx.conf" <<NGINX
