@@ -68,7 +68,7 @@ PauseSession readSession(const Query& q) {
 
 }  // namespace
 
-SqliteRecordingStore::SqliteRecordingStore(Database& db) : db_(db) {}
+SqliteRecordingStore::SqliteRecordingStore(Database& db) : db_(db), readers_(db.path()) {}
 SqliteRecordingStore::~SqliteRecordingStore() = default;
 
 template <typename F>
@@ -234,8 +234,9 @@ Result<std::vector<TrackedRecording>> SqliteRecordingStore::recordings(
 Result<bool> SqliteRecordingStore::hasRecordingConsent(const std::string& subject_id,
                                                        const std::string& phone, Timestamp now) {
   if (subject_id.empty() && phone.empty()) return false;
-  return withConnection([&](SqliteConnection& c) -> Result<bool> {
-    Query q(c,
+  try {
+    auto lease = readers_.acquire();
+    Query q(*lease,
             "SELECT action, valid_until FROM consent WHERE scope = 'recording' AND "
             "((?1 <> '' AND subject_id = ?1) OR (?1 = '' AND ?2 <> '' AND phone = ?2)) "
             "ORDER BY seq DESC LIMIT 1");
@@ -243,7 +244,9 @@ Result<bool> SqliteRecordingStore::hasRecordingConsent(const std::string& subjec
     if (!q.next()) return false;
     if (q.text(0) != "grant") return false;
     return q.isNull(1) || q.int64(1) > micros(now);
-  });
+  } catch (const SqliteError& e) {
+    return Status::unavailable(std::string("recording store: ") + e.what());
+  }
 }
 
 }  // namespace callwarden::store

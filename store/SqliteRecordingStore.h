@@ -45,6 +45,9 @@ class SqliteRecordingStore final : public dialer::RecordingStore {
   Database& db_;
   std::mutex mutex_;
   std::unique_ptr<SqliteConnection> conn_;  // guarded by mutex_; opened on first use
+  // The consent lookup runs on every check and reserve answer, so it reads from a pool
+  // instead of queueing behind the session connection's mutex.
+  SqlitePool readers_;
 };
 
 }  // namespace callwarden::store
