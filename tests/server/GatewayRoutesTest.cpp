@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "FakeTwilio.h"
+#include "FakeTwilioConfig.h"
 #include "TestServer.h"
 #include "twilio/FormParams.h"
 
@@ -35,23 +36,12 @@ std::string placeBody(const std::string& extra = "") {
          R"(","url":"https://dialer.example.com/twiml")" + extra + "}";
 }
 
-FakeTwilio::Options fakeOptions(const Clock* clock) {
-  FakeTwilio::Options o;
-  o.clock = clock;
-  return o;
-}
-
 class GatewayRoutes : public ::testing::Test {
  protected:
-  GatewayRoutes() : twilio_clock_("2026-07-15T16:00:00Z"), twilio_(fakeOptions(&twilio_clock_)) {
-    const std::string token_file = token_dir_.file("twilio-auth-token");
-    std::ofstream(token_file) << twilio_.authToken() << "\n";
-    ::chmod(token_file.c_str(), 0600);
+  GatewayRoutes()
+      : twilio_clock_("2026-07-15T16:00:00Z"), twilio_(fakeTwilioOptions(&twilio_clock_)) {
     server_ = std::make_unique<TestServer>([&](app::Config& c) {
-      c.twilio_account_sid = twilio_.accountSid();
-      c.twilio_auth_token_file = token_file;
-      c.twilio_base_url = twilio_.baseUrl();
-      c.twilio_public_base_url = kPublic;
+      configureForFakeTwilio(c, twilio_, token_dir_.file("twilio-auth-token"), kPublic);
       c.twilio_timeout_ms = 500;
       c.twilio_reconcile_interval_seconds = 1;
     });

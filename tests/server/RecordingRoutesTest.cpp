@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "FakeTwilio.h"
+#include "FakeTwilioConfig.h"
 #include "TestServer.h"
 #include "twilio/FormParams.h"
 
@@ -24,23 +25,12 @@ constexpr const char* kTo = "+13125550142";  // Chicago: Illinois is an all-part
 constexpr const char* kFrom = "+13125550100";
 constexpr const char* kPublic = "https://gate.example.com";
 
-FakeTwilio::Options fakeOptions(const Clock* clock) {
-  FakeTwilio::Options o;
-  o.clock = clock;
-  return o;
-}
-
 class RecordingRoutes : public ::testing::Test {
  protected:
-  RecordingRoutes() : twilio_clock_("2026-07-15T16:00:00Z"), twilio_(fakeOptions(&twilio_clock_)) {
-    const std::string token_file = token_dir_.file("twilio-auth-token");
-    std::ofstream(token_file) << twilio_.authToken() << "\n";
-    ::chmod(token_file.c_str(), 0600);
+  RecordingRoutes()
+      : twilio_clock_("2026-07-15T16:00:00Z"), twilio_(fakeTwilioOptions(&twilio_clock_)) {
     server_ = std::make_unique<TestServer>([&](app::Config& c) {
-      c.twilio_account_sid = twilio_.accountSid();
-      c.twilio_auth_token_file = token_file;
-      c.twilio_base_url = twilio_.baseUrl();
-      c.twilio_public_base_url = kPublic;
+      configureForFakeTwilio(c, twilio_, token_dir_.file("twilio-auth-token"), kPublic);
       c.twilio_timeout_ms = 2000;
       c.twilio_reconcile_interval_seconds = 1;
       c.recording_pause_timeout_ms = 300;
