@@ -4,9 +4,15 @@ namespace callwarden::dialer {
 
 CallPlacerWorker::CallPlacerWorker(CallPlacer& placer, const Clock& clock,
                                    std::chrono::milliseconds interval)
-    : placer_(placer), clock_(clock), interval_(interval) {
+    : placer_(placer), clock_(clock), worker_(interval, [this](PeriodicWorker::Tick t) {
+        // Stored callbacks first; a reconciliation pass may store more, so apply them after.
+        if (t.woken) placer_.processPendingEvents();
+        if (t.due) {
+          placer_.reconcileOnce(clock_.now());
+          placer_.processPendingEvents();
+        }
+      }) {
   placer_.setWakeup([this] { wake(); });
-  thread_ = std::thread([this] { run(); });
 }
 
 CallPlacerWorker::~CallPlacerWorker() {
@@ -15,41 +21,11 @@ CallPlacerWorker::~CallPlacerWorker() {
 
 void CallPlacerWorker::stop() {
   placer_.setWakeup(nullptr);
-  {
-    std::lock_guard lock(mutex_);
-    if (stopping_ && !thread_.joinable()) return;
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  worker_.stop();
 }
 
 void CallPlacerWorker::wake() {
-  {
-    std::lock_guard lock(mutex_);
-    pending_ = true;
-  }
-  cv_.notify_all();
-}
-
-void CallPlacerWorker::run() {
-  auto next_reconcile = std::chrono::steady_clock::now() + interval_;
-  for (;;) {
-    bool events = false;
-    {
-      std::unique_lock lock(mutex_);
-      cv_.wait_until(lock, next_reconcile, [this] { return stopping_ || pending_; });
-      if (stopping_) return;
-      events = pending_;
-      pending_ = false;
-    }
-    if (events) placer_.processPendingEvents();
-    if (std::chrono::steady_clock::now() >= next_reconcile) {
-      placer_.reconcileOnce(clock_.now());
-      placer_.processPendingEvents();
-      next_reconcile = std::chrono::steady_clock::now() + interval_;
-    }
-  }
+  worker_.wake();
 }
 
 }  // namespace callwarden::dialer

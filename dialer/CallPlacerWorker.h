@@ -8,11 +8,9 @@
 // outlive this object.
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 
 #include "common/Clock.h"
+#include "common/PeriodicWorker.h"
 #include "dialer/CallPlacer.h"
 
 namespace callwarden::dialer {
@@ -31,16 +29,9 @@ class CallPlacerWorker {
   void wake();
 
  private:
-  void run();
-
   CallPlacer& placer_;
   const Clock& clock_;
-  const std::chrono::milliseconds interval_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool stopping_ = false;  // guarded by mutex_
-  bool pending_ = true;    // guarded by mutex_; true: process leftovers at start
-  std::thread thread_;
+  PeriodicWorker worker_;
 };
 
 }  // namespace callwarden::dialer

@@ -4,33 +4,19 @@ namespace callwarden::dialer {
 
 RecordingWorker::RecordingWorker(RecordingControl& control, const Clock& clock,
                                  std::chrono::milliseconds interval)
-    : control_(control), clock_(clock), interval_(interval) {
-  thread_ = std::thread([this] { run(); });
-}
+    : control_(control), clock_(clock), worker_(interval, [this](PeriodicWorker::Tick t) {
+        // Only the first tick is "woken" (nothing else wakes this worker): that is the
+        // restart recovery; later ticks resume what is due.
+        if (t.woken) control_.recoverAtStart();
+        if (t.due) control_.resumeDueOnce(clock_.now());
+      }) {}
 
 RecordingWorker::~RecordingWorker() {
   stop();
 }
 
 void RecordingWorker::stop() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void RecordingWorker::run() {
-  control_.recoverAtStart();
-  std::unique_lock<std::mutex> lock(mutex_);
-  while (!stopping_) {
-    cv_.wait_for(lock, interval_, [this] { return stopping_; });
-    if (stopping_) break;
-    lock.unlock();
-    control_.resumeDueOnce(clock_.now());
-    lock.lock();
-  }
+  worker_.stop();
 }
 
 }  // namespace callwarden::dialer

@@ -7,11 +7,9 @@
 // must outlive this object.
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 
 #include "common/Clock.h"
+#include "common/PeriodicWorker.h"
 #include "dialer/RecordingControl.h"
 
 namespace callwarden::dialer {
@@ -27,14 +25,9 @@ class RecordingWorker {
   void stop();
 
  private:
-  void run();
   RecordingControl& control_;
   const Clock& clock_;
-  const std::chrono::milliseconds interval_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool stopping_ = false;  // guarded by mutex_
-  std::thread thread_;
+  PeriodicWorker worker_;
 };
 
 }  // namespace callwarden::dialer
