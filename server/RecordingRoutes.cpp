@@ -120,8 +120,6 @@ void addRecordingRoutes(Router& router, RecordingRoutesDeps deps) {
                 const std::string reason = f.optionalString("reason", 200).value_or("payment");
                 auto res = deps.control->openPause(sid, SessionKind::kPayment, reason, caller(r));
                 if (!res.isOk()) throw ApiError::fromStatus(res.status());
-                if (res->outcome == dialer::PauseOutcome::kUnconfirmed)
-                  deps.metrics->increment("callwarden_recording_pause_unconfirmed_total");
                 return pauseResponse(deps, sid, *res, "payment_id");
               }});
   router.add({"POST",

@@ -169,6 +169,17 @@ TEST_F(RecordingRoutes, RefusedPauseIs503AndNothingIsPaused) {
   EXPECT_EQ(pay(call).status, 201);
 }
 
+TEST_F(RecordingRoutes, UnconfirmedManualPauseIsCountedInMetrics) {
+  const std::string call = liveRecordedCall();
+  twilio_.failNext(Endpoint::kUpdateRecording, 400, 21220, "Call is not in-progress");
+  auto p = server_->postJson("/v1/calls/" + call + "/recordings/pause", R"({"reason":"card"})",
+                             kAgentToken);
+  ASSERT_EQ(p.status, 503) << p.body;
+  EXPECT_EQ(p.errorField("code"), "PAUSE_UNCONFIRMED");
+  EXPECT_NE(server_->get("/metrics").body.find("callwarden_recording_pause_unconfirmed_total 1"),
+            std::string::npos);
+}
+
 TEST_F(RecordingRoutes, WrongStatusAnswerIs503) {
   const std::string call = liveRecordedCall();
   twilio_.answerWrongRecordingStatus("in-progress");
