@@ -4,6 +4,7 @@
 #include <Poco/Data/Statement.h>
 #include <Poco/Exception.h>
 
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -21,7 +22,13 @@ namespace {
 
 void registerConnectors() {
   static std::once_flag once;
-  std::call_once(once, [] { Poco::Data::SQLite::Connector::registerConnector(); });
+  std::call_once(once, [] {
+    // Before SQLite initializes: its allocation statistics, which nothing here reads, take
+    // a process-wide mutex on every malloc, and every HTTP worker thread contends for it.
+    // (If SQLite is already initialized the call is refused and changes nothing.)
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    Poco::Data::SQLite::Connector::registerConnector();
+  });
 }
 
 // Applied to every pooled connection: pragmas are per connection in SQLite.

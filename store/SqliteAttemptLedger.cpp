@@ -453,7 +453,7 @@ Status SqliteAttemptLedger::read(const std::function<Status(dialer::LedgerTxn&)>
       conn.exec("ROLLBACK");
       throw;
     }
-    conn.exec("ROLLBACK");
+    conn.exec("COMMIT");  // of a read transaction: ends it and keeps the page cache warm
     return s;
   } catch (const SqliteError& e) {
     return Status::unavailable(std::string("attempt ledger read failed: ") + e.what());

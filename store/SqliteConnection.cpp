@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <cstring>
+
 namespace callwarden::store {
 namespace {
 
@@ -37,6 +39,12 @@ SqliteConnection::~SqliteConnection() {
 }
 
 void SqliteConnection::exec(const char* sql) {
+  // BEGIN, COMMIT and SAVEPOINT run on every request: a single statement is prepared once
+  // and cached like any query. Only scripts of several statements go through sqlite3_exec.
+  if (std::strchr(sql, ';') == nullptr) {
+    Query(*this, sql).run();
+    return;
+  }
   char* err = nullptr;
   int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
   if (rc != SQLITE_OK) {

@@ -236,14 +236,22 @@ Result<bool> SqliteRecordingStore::hasRecordingConsent(const std::string& subjec
   if (subject_id.empty() && phone.empty()) return false;
   try {
     auto lease = readers_.acquire();
-    Query q(*lease,
-            "SELECT action, valid_until FROM consent WHERE scope = 'recording' AND "
-            "((?1 <> '' AND subject_id = ?1) OR (?1 = '' AND ?2 <> '' AND phone = ?2)) "
-            "ORDER BY seq DESC LIMIT 1");
-    q.bind(subject_id).bind(phone);
-    if (!q.next()) return false;
-    if (q.text(0) != "grant") return false;
-    return q.isNull(1) || q.int64(1) > micros(now);
+    // One index search per key and the newest row picked here: an OR of the two keys with
+    // ORDER BY makes SQLite sort through a temporary b-tree on every call check.
+    Query q(*lease, subject_id.empty() ? "SELECT action, valid_until, seq FROM consent "
+                                         "WHERE phone = ?1 AND scope = 'recording'"
+                                       : "SELECT action, valid_until, seq FROM consent "
+                                         "WHERE subject_id = ?1 AND scope = 'recording'");
+    q.bind(subject_id.empty() ? phone : subject_id);
+    bool found = false, granted = false;
+    int64_t newest = 0;
+    while (q.next()) {
+      if (found && q.int64(2) < newest) continue;
+      found = true;
+      newest = q.int64(2);
+      granted = q.text(0) == "grant" && (q.isNull(1) || q.int64(1) > micros(now));
+    }
+    return granted;
   } catch (const SqliteError& e) {
     return Status::unavailable(std::string("recording store: ") + e.what());
   }
