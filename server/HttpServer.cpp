@@ -1,9 +1,11 @@
 #include "server/HttpServer.h"
 
-#include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/TCPServer.h>
+
+#include "server/KeepAliveConnection.h"
 
 namespace callwarden::server {
 
@@ -21,13 +23,16 @@ Status HttpServer::start() {
     socket.listen(1024);
     bound_port_ = socket.address().port();
     // HTTPServer takes ownership of the params and the factory (Poco's contract).
-    auto* params = new Poco::Net::HTTPServerParams;
+    Poco::Net::HTTPServerParams::Ptr params(new Poco::Net::HTTPServerParams);
     params->setMaxThreads(options_.threads);
     params->setMaxQueued(options_.max_queued);
     params->setKeepAlive(true);
     params->setMaxKeepAliveRequests(0);  // unlimited: dialers hold connections open
     params->setTimeout(Poco::Timespan(30, 0));
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new DispatcherFactory(ctx_), socket, params);
+    // A TCPServer with our connections rather than Poco's HTTPServer (see
+    // KeepAliveConnection.h); the server owns the factory.
+    connections_ = new KeepAliveConnectionFactory(params, new DispatcherFactory(ctx_));
+    server_ = std::make_unique<Poco::Net::TCPServer>(connections_, socket, params);
     server_->start();
     return Status::ok();
   } catch (const Poco::Exception& e) {
@@ -38,8 +43,10 @@ Status HttpServer::start() {
 
 void HttpServer::stop() {
   if (server_) {
-    server_->stopAll(/*abortCurrent=*/false);
+    server_->stop();  // no new connections
+    connections_->stopAll(std::chrono::seconds(10));
     server_.reset();
+    connections_ = nullptr;
   }
 }
 

@@ -8,10 +8,12 @@
 #include "server/Dispatcher.h"
 
 namespace Poco::Net {
-class HTTPServer;
+class TCPServer;
 }
 
 namespace callwarden::server {
+
+class KeepAliveConnectionFactory;
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
@@ -20,8 +22,8 @@ struct HttpServerOptions {
   int max_queued = 256;
 };
 
-/// Owns the Poco HTTPServer. start() binds and returns at once; stop() waits for in-flight
-/// requests. The ServerContext must outlive the server.
+/// Owns the Poco TCPServer that serves HTTP through KeepAliveConnections. start() binds and returns
+/// at once; stop() waits for in-flight requests. The ServerContext must outlive the server.
 class HttpServer {
  public:
   HttpServer(const ServerContext& ctx, HttpServerOptions options);
@@ -34,7 +36,8 @@ class HttpServer {
  private:
   const ServerContext& ctx_;
   HttpServerOptions options_;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  std::unique_ptr<Poco::Net::TCPServer> server_;
+  KeepAliveConnectionFactory* connections_ = nullptr;  // owned by server_
   uint16_t bound_port_ = 0;
 };
 
