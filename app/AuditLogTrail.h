@@ -10,6 +10,9 @@ class AuditLogTrail final : public dialer::AuditTrail {
  public:
   explicit AuditLogTrail(audit::AuditLog& log) : log_(log) {}
   Result<uint64_t> append(const audit::AuditEvent& event) override { return log_.append(event); }
+  Result<uint64_t> appendUnflushed(const audit::AuditEvent& event) override {
+    return log_.append(event, audit::Ack::kWritten);
+  }
 
  private:
   audit::AuditLog& log_;

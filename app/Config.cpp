@@ -98,6 +98,11 @@ const KeySpec kKeys[] = {
      &Config::audit_checkpoint_every_records, 1, 10000000},
     {"audit.checkpoint_every_seconds", Kind::kInt, "and at least every T seconds (default 60)",
      nullptr, nullptr, &Config::audit_checkpoint_every_seconds, 1, 86400},
+    {"audit.check_durability", Kind::kString,
+     "flushed | written: whether POST /v1/calls/check answers after its audit record is "
+     "fdatasync'd (default flushed) or once it is written, with the flush following "
+     "(docs/adr/0002-check-record-durability.md)",
+     &Config::audit_check_durability},
     {"log.level", Kind::kString, "debug | info | warn | error (default info)", &Config::log_level},
 };
 
@@ -264,6 +269,8 @@ Result<Config> loadConfig(const std::string& path, const EnvLookup& env) {
       c.log_level != "error") {
     return bad("log.level", "must be debug, info, warn or error");
   }
+  if (c.audit_check_durability != "flushed" && c.audit_check_durability != "written")
+    return bad("audit.check_durability", "must be flushed or written");
   return c;
 }
 

@@ -52,6 +52,7 @@ struct Config {
   std::string audit_signing_key_file = "keys/audit-signing.key";
   int audit_checkpoint_every_records = 1000;
   int audit_checkpoint_every_seconds = 60;
+  std::string audit_check_durability = "flushed";  // or "written" (docs/adr/0002)
   // log.*
   std::string log_level = "info";
 

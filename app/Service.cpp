@@ -116,6 +116,7 @@ Status loadPolicy(Service::Parts& p) {
   gate_options.consent.require_written_consent_for_telemarketing =
       p.config.policy_require_written_consent_for_telemarketing;
   gate_options.consent.rnd_no_data_denies_robocalls = p.config.policy_rnd_no_data_denies_robocalls;
+  gate_options.flush_check_records = p.config.audit_check_durability == "flushed";
   const size_t frequency_rule_count = frequency->size();
   p.ledger = std::make_unique<store::SqliteAttemptLedger>(*p.db);
   p.lists = std::make_unique<store::SqliteListStore>(*p.db);

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -38,6 +39,7 @@ struct Request {
   std::string clear;
   std::string personal;
   std::optional<SealKey> seal;
+  bool ack_on_write = false;  // Ack::kWritten
   Status status;
   uint64_t seq = 0;
   std::promise<Result<uint64_t>> promise;
@@ -69,7 +71,7 @@ class AuditLogImpl {
   }
 
   Status open(std::vector<std::string>& repairs);
-  std::future<Result<uint64_t>> appendAsync(const AuditEvent& event);
+  std::future<Result<uint64_t>> appendAsync(const AuditEvent& event, Ack ack);
   std::future<Result<uint64_t>> enqueue(RequestPtr req);
   Status shredSubject(const std::string& subject_key, const std::string& request_ref);
   Result<std::string> latestCheckpoint() const;
@@ -81,12 +83,20 @@ class AuditLogImpl {
     return next_seq_;
   }
   void startWriter() {
+    {
+      std::lock_guard lock(sync_mu_);
+      written_ = sync_started_ = durable_ = next_seq_;  // what open() found is on disk
+    }
     writer_ = std::thread([this] { writerLoop(); });
+    syncer_ = std::thread([this] { syncLoop(); });
   }
 
  private:
   void writerLoop();
   void processBatch(std::vector<RequestPtr>& batch);
+  void handOff(std::vector<RequestPtr>& batch, uint64_t end);
+  void syncLoop();
+  Status drain();  // waits until every written record is durable
   bool checkpointDue() const;
   Status writeCheckpoint(bool sync);  // requires write_mu_
   void fail(const Status& s);
@@ -131,6 +141,22 @@ class AuditLogImpl {
   bool stop_ = false;
   bool closed_ = false;
   std::thread writer_;
+
+  // Sync stage, protected by sync_mu_. The writer seals and write()s batches in order and
+  // answers kWritten appends; the syncer fdatasyncs and answers what each flush covered. So
+  // the writer never waits for the disk, and a batch written during a flush is in the next.
+  struct Unsynced {
+    uint64_t end;  // records in the file once this batch is written
+    std::vector<RequestPtr> batch;
+  };
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  std::deque<Unsynced> unsynced_;
+  uint64_t written_ = 0;       // records written to the file
+  uint64_t sync_started_ = 0;  // records covered by the latest fdatasync begun
+  uint64_t durable_ = 0;       // records covered by a finished fdatasync
+  bool sync_stop_ = false;
+  std::thread syncer_;
 
   std::atomic<bool> failed_{false};
   mutable std::mutex fail_mu_;
@@ -303,7 +329,7 @@ Status AuditLogImpl::open(std::vector<std::string>& repairs) {
   return fsyncDir(options_.dir);
 }
 
-std::future<Result<uint64_t>> AuditLogImpl::appendAsync(const AuditEvent& event) {
+std::future<Result<uint64_t>> AuditLogImpl::appendAsync(const AuditEvent& event, Ack ack) {
   if (!isKnownEventType(static_cast<uint16_t>(event.type))) {
     return readyFuture(Status::invalidArgument("unknown audit event type " +
                                                std::to_string(static_cast<int>(event.type))));
@@ -313,6 +339,7 @@ std::future<Result<uint64_t>> AuditLogImpl::appendAsync(const AuditEvent& event)
   }
   auto req = std::make_unique<Request>();
   req->type = event.type;
+  req->ack_on_write = ack == Ack::kWritten;
   auto clear = encodeFields(event.clear);
   if (!clear.isOk()) return readyFuture(clear.status());
   req->clear = std::move(*clear);
@@ -360,19 +387,88 @@ void AuditLogImpl::writerLoop() {
       if (queue_.empty() && stop_) return;
       batch.swap(queue_);
     }
+    uint64_t end = 0;
     {
       std::lock_guard lock(write_mu_);
       if (!batch.empty()) processBatch(batch);
-      if (!failed_.load() && checkpointDue()) {
-        // Not synced here: the records it covers are already durable, so losing it in a
-        // crash only leaves them unsealed until the next checkpoint (open() signs one).
-        Status s = writeCheckpoint(false);
-        if (!s.isOk()) fail(s);
+      end = next_seq_;
+    }
+    handOff(batch, end);
+    batch.clear();
+    std::lock_guard lock(write_mu_);
+    if (!failed_.load() && checkpointDue()) {
+      // A checkpoint may only cover durable records, so wait for the syncer first (once
+      // per checkpoint interval). Not synced itself: losing it in a crash only leaves those
+      // records unsealed until the next checkpoint (open() signs one).
+      Status s = drain();
+      if (s.isOk()) s = writeCheckpoint(false);
+      if (!s.isOk()) fail(s);
+    }
+  }
+}
+
+void AuditLogImpl::handOff(std::vector<RequestPtr>& batch, uint64_t end) {
+  std::vector<RequestPtr> answered;
+  {
+    std::lock_guard lock(sync_mu_);
+    if (failed_.load()) {
+      // Nothing written but not yet flushed can be promised any more.
+      for (auto& u : unsynced_)
+        for (auto& r : u.batch) answered.push_back(std::move(r));
+      unsynced_.clear();
+      for (auto& r : batch) answered.push_back(std::move(r));
+      for (auto& r : answered) r->status = health();
+    } else {
+      written_ = std::max(written_, end);
+      std::vector<RequestPtr> waiting;
+      for (auto& r : batch) {
+        // Refused appends, and kWritten ones now that their record is written, are answered
+        // at once; the rest when a flush covers `end`.
+        if (!r->status.isOk() || r->ack_on_write || end <= durable_)
+          answered.push_back(std::move(r));
+        else
+          waiting.push_back(std::move(r));
+      }
+      if (!waiting.empty()) unsynced_.push_back({end, std::move(waiting)});
+    }
+  }
+  sync_cv_.notify_all();
+  for (auto& r : answered) r->finish();
+}
+
+void AuditLogImpl::syncLoop() {
+  for (;;) {
+    uint64_t target = 0;
+    {
+      std::unique_lock lock(sync_mu_);
+      sync_cv_.wait(lock, [&] { return sync_stop_ || written_ > sync_started_; });
+      if (written_ <= sync_started_) return;  // stopping, and nothing left to flush
+      target = sync_started_ = written_;
+    }
+    Status s = ::fdatasync(log_fd_) == 0 ? checkLinked()
+                                         : errnoStatus("cannot fdatasync", path("records.log"));
+    if (!s.isOk()) fail(s);
+    std::vector<RequestPtr> answered;
+    {
+      std::lock_guard lock(sync_mu_);
+      if (!failed_.load()) durable_ = std::max(durable_, target);
+      while (!unsynced_.empty() && (failed_.load() || unsynced_.front().end <= durable_)) {
+        for (auto& r : unsynced_.front().batch) {
+          if (failed_.load()) r->status = health();
+          answered.push_back(std::move(r));
+        }
+        unsynced_.pop_front();
       }
     }
-    for (auto& r : batch) r->finish();
-    batch.clear();
+    sync_cv_.notify_all();  // drain() waits for durable_
+    for (auto& r : answered) r->finish();
   }
+}
+
+Status AuditLogImpl::drain() {
+  std::unique_lock lock(sync_mu_);
+  sync_cv_.wait(lock, [&] { return failed_.load() || durable_ >= written_; });
+  return failed_.load() ? health() : Status::ok();
 }
 
 void AuditLogImpl::processBatch(std::vector<RequestPtr>& batch) {
@@ -417,10 +513,9 @@ void AuditLogImpl::processBatch(std::vector<RequestPtr>& batch) {
   if (written.empty()) return;
   // New subject keys first: a durable record must never refer to a key that is not.
   Status s = subjects_->flush();
+  // Written, not yet durable: the syncers flush it and answer the batch (syncLoop).
   if (s.isOk()) s = writeAll(log_fd_, buffer_, path("records.log"));
-  if (s.isOk() && ::fdatasync(log_fd_) != 0)
-    s = errnoStatus("cannot fdatasync", path("records.log"));
-  if (s.isOk()) s = checkLinked();
+  if (s.isOk()) s = checkLinked();  // before any Ack::kWritten answer; the syncer checks again
   if (!s.isOk()) {
     fail(s);
     for (Request* r : written) r->status = health();
@@ -454,7 +549,8 @@ Status AuditLogImpl::writeCheckpoint(bool sync) {
 Status AuditLogImpl::checkpointNow() {
   if (failed_.load()) return health();
   std::lock_guard lock(write_mu_);
-  Status s = writeCheckpoint(true);
+  Status s = drain();
+  if (s.isOk()) s = writeCheckpoint(true);
   if (!s.isOk()) {
     fail(s);
     return health();
@@ -538,6 +634,12 @@ Status AuditLogImpl::close() {
   }
   q_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  {
+    std::lock_guard lock(sync_mu_);
+    sync_stop_ = true;  // the syncer flushes what the writer wrote last, then ends
+  }
+  sync_cv_.notify_all();
+  if (syncer_.joinable()) syncer_.join();
   // Anything that slipped in between is failed, not left waiting.
   {
     std::lock_guard lock(q_mu_);
@@ -586,11 +688,11 @@ AuditLog::AuditLog(std::unique_ptr<AuditLogImpl> impl) : impl_(std::move(impl)) 
 AuditLog::~AuditLog() {
   if (impl_) (void)impl_->close();
 }
-Result<uint64_t> AuditLog::append(const AuditEvent& event) {
-  return impl_->appendAsync(event).get();
+Result<uint64_t> AuditLog::append(const AuditEvent& event, Ack ack) {
+  return impl_->appendAsync(event, ack).get();
 }
-std::future<Result<uint64_t>> AuditLog::appendAsync(const AuditEvent& event) {
-  return impl_->appendAsync(event);
+std::future<Result<uint64_t>> AuditLog::appendAsync(const AuditEvent& event, Ack ack) {
+  return impl_->appendAsync(event, ack);
 }
 Status AuditLog::shredSubject(const std::string& subject_key, const std::string& request_ref) {
   return impl_->shredSubject(subject_key, request_ref);

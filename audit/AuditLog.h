@@ -4,7 +4,8 @@
 //
 // Thread-safety: all methods may be called concurrently from any number of threads. append()
 // blocks until its record is durable; concurrent appends are committed together (group
-// commit: one writer thread, one write + fdatasync per batch).
+// commit: one thread seals and writes each batch while another fdatasyncs the batches before
+// it). A checkpoint only ever covers records already durable.
 // Ownership: open() returns the only owner; one AuditLog per directory (an flock on
 // <dir>/LOCK keeps a second process out). The Clock must outlive the log.
 // Failure: any I/O failure is sticky. After it, append() and checkpointNow() return
@@ -35,6 +36,17 @@ struct AuditOptions {
 
 class AuditLogImpl;
 
+/// When an append is answered.
+enum class Ack {
+  /// On disk: written and fdatasync'd. The default, and what every state change uses.
+  kDurable,
+  /// Written to the file (the kernel holds it), not yet flushed: it survives a crash of this
+  /// process but not a power loss in the next flush interval (one fdatasync, about 0.5 ms on
+  /// the disks measured). The flush follows at once, and if it fails the log fails as with
+  /// any append. For records of decisions that change nothing (docs/adr/0002).
+  kWritten,
+};
+
 class AuditLog {
  public:
   /// Checks and loads the keys, takes the directory lock, verifies everything already stored
@@ -50,16 +62,17 @@ class AuditLog {
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
 
-  /// Appends one record and returns its sequence number once it is on disk (fdatasync).
+  /// Appends one record and returns its sequence number once it is on disk (fdatasync), or
+  /// with Ack::kWritten once it is written to the file.
   /// InvalidArgument for a malformed event (unknown type, personal data without a subject,
   /// oversized field), FailedPrecondition after close() or if the subject was shredded while
   /// the append was in flight, Unavailable once the log has failed.
-  Result<uint64_t> append(const AuditEvent& event);
+  Result<uint64_t> append(const AuditEvent& event, Ack ack = Ack::kDurable);
 
   /// append() without blocking: the future becomes ready when the record is durable or has
   /// failed, with the same results. For callers that keep many appends in flight from few
   /// threads (importers, benchmarks); group commit batches them like concurrent append()s.
-  std::future<Result<uint64_t>> appendAsync(const AuditEvent& event);
+  std::future<Result<uint64_t>> appendAsync(const AuditEvent& event, Ack ack = Ack::kDurable);
 
   /// Crypto-shredding: destroys the data key of `subject_key` and appends a kErasure record
   /// (clear fields: request_ref, subject_id, dek_version, result). Records sealed under the

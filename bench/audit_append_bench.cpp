@@ -8,7 +8,9 @@
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
@@ -134,6 +136,57 @@ void BM_AuditAppendAsyncDurable(benchmark::State& state) {
   state.counters["records_per_s"] =
       benchmark::Counter(static_cast<double>(total), benchmark::Counter::kIsRate);
 }
+
+// How long one blocking append() waits for durability with `threads` appending at once (the
+// HTTP check at 4 connections waits this long for its record). Reports p50 and p99 in µs.
+void BM_AuditAppendLatency(benchmark::State& state) {
+  const int threads = static_cast<int>(state.range(0));
+  constexpr int kPerThread = 2000;
+  SystemClock clock;
+  std::vector<double> micros;
+  for (auto _ : state) {
+    state.PauseTiming();
+    AuditOptions o = freshLog("latency");
+    auto log = AuditLog::open(o, clock);
+    if (!log.isOk()) {
+      state.SkipWithError(log.status().toString().c_str());
+      return;
+    }
+    std::vector<std::vector<double>> per(static_cast<size_t>(threads));
+    std::atomic<bool> failed{false};
+    state.ResumeTiming();
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+      pool.emplace_back([&, t] {
+        for (int i = 0; i < kPerThread; ++i) {
+          const auto t0 = std::chrono::steady_clock::now();
+          if (!(*log)->append(event(static_cast<uint64_t>(i), true)).isOk()) failed = true;
+          per[static_cast<size_t>(t)].push_back(
+              std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
+                  .count());
+        }
+      });
+    }
+    for (auto& p : pool) p.join();
+    state.PauseTiming();
+    if (failed) state.SkipWithError("append failed");
+    (void)(*log)->close();
+    for (auto& v : per) micros.insert(micros.end(), v.begin(), v.end());
+    state.ResumeTiming();
+  }
+  std::sort(micros.begin(), micros.end());
+  auto at = [&](double q) { return micros[static_cast<size_t>(q * (micros.size() - 1))]; };
+  state.counters["p50_us"] = at(0.50);
+  state.counters["p99_us"] = at(0.99);
+}
+
+BENCHMARK(BM_AuditAppendLatency)
+    ->Arg(1)
+    ->Arg(4)
+    ->ArgName("threads")
+    ->Iterations(1)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 BENCHMARK(BM_AuditAppendAsyncDurable)
     ->ArgsProduct({{2, 4}, {512, 2048}})

@@ -15,6 +15,10 @@ class AuditTrail {
   virtual ~AuditTrail() = default;
   /// Returns once the event is durable; an error means it is not in the log.
   virtual Result<uint64_t> append(const audit::AuditEvent& event) = 0;
+  /// For records of decisions that change nothing (a check): may return once the event is
+  /// written, before it is flushed (audit::Ack::kWritten); an error still means it is not in
+  /// the log. Durable unless an implementation says otherwise.
+  virtual Result<uint64_t> appendUnflushed(const audit::AuditEvent& event) { return append(event); }
 };
 
 }  // namespace callwarden::dialer

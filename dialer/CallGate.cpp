@@ -327,7 +327,10 @@ GateDecision CallGate::finish(Evaluation& e, const CallRequest& request, const C
                  {"subject_matter", request.subject_matter},
                  {"zones", joinList(d.zones)},
                  {"jurisdictions", joinList(d.jurisdictions)}};
-  auto logged = audit_.append(ev);
+  // A check changes nothing, so it may be configured to answer before its record is flushed
+  // (docs/adr/0002); a reservation always waits for the disk.
+  const bool unflushed = std::string_view(action) == "check" && !options_.flush_check_records;
+  auto logged = unflushed ? audit_.appendUnflushed(ev) : audit_.append(ev);
   if (!logged.isOk()) {
     Log::error("audit append failed; decision denied",
                {{"decision_id", d.decision_id}, {"error", logged.status().message()}});

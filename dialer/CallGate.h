@@ -33,6 +33,9 @@ struct CallGateOptions {
   policy::FrequencyOptions frequency;
   policy::ListOptions lists;       // policy.dnc_max_age_days
   policy::ConsentOptions consent;  // policy.require_written_consent_for_telemarketing, ...
+  /// audit.check_durability: false lets a check answer once its record is written, before
+  /// the flush (AuditTrail::appendUnflushed). Everything that changes state always waits.
+  bool flush_check_records = true;
 };
 
 /// Outcomes a dialer reports for a reserved attempt (POST /v1/reservations/{id}/outcome).

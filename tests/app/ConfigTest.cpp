@@ -43,6 +43,7 @@ TEST_F(ConfigTest, DefaultsApplyWhenKeysAreAbsent) {
   ASSERT_TRUE(c.isOk());
   EXPECT_EQ(c->server_max_body_bytes, 1048576);
   EXPECT_EQ(c->twilio_base_url, "https://api.twilio.com");
+  EXPECT_EQ(c->audit_check_durability, "flushed");
 }
 
 TEST_F(ConfigTest, EnvironmentOverridesFile) {
@@ -74,6 +75,7 @@ TEST_F(ConfigTest, RejectsUnknownKeysAndBadValues) {
        Case{
            R"({"auth":{"keys":[{"name":"a","sha256":"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad","scopes":["root"]}]}})",
            "auth.keys[0]"},
+       Case{R"({"audit":{"check_durability":"eventually"}})", "audit.check_durability"},
        Case{R"({"log":{"level":"loud"}})", "log.level"}}) {
     auto c = loadConfig(write(k.json), env());
     ASSERT_FALSE(c.isOk()) << k.json;

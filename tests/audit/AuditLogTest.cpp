@@ -72,6 +72,52 @@ TEST(AuditLog, ConcurrentAppendsAreAllDurableAndDistinct) {
   EXPECT_EQ(report.records, static_cast<uint64_t>(kThreads * kPer + 2));
 }
 
+TEST(AuditLog, WrittenAndDurableAcksInterleaveInOneVerifiedChain) {
+  AuditEnv env;
+  auto log = AuditLog::open(env.options(50), env.clock);
+  ASSERT_TRUE(log.isOk());
+  constexpr int kThreads = 8, kPer = 150;
+  std::vector<std::vector<uint64_t>> seqs(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const Ack ack = t % 2 == 0 ? Ack::kWritten : Ack::kDurable;
+      for (int i = 0; i < kPer; ++i) {
+        auto s = (*log)->append(decisionEvent(t * kPer + i, i % 2 == 0), ack);
+        if (s.isOk()) seqs[t].push_back(*s);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<uint64_t> all;
+  for (auto& v : seqs) {
+    EXPECT_EQ(v.size(), static_cast<size_t>(kPer));
+    all.insert(v.begin(), v.end());
+  }
+  EXPECT_EQ(all.size(), static_cast<size_t>(kThreads * kPer));
+  // Checkpoints were signed while written-but-unflushed records streamed in; each must still
+  // cover a prefix that verifies.
+  ASSERT_TRUE((*log)->close().isOk());
+  auto report = verifyLog(env.verifyOptions(true));
+  EXPECT_EQ(report.exit_code, 0) << toText(report);
+  EXPECT_EQ(report.records, static_cast<uint64_t>(kThreads * kPer + 2));
+}
+
+TEST(AuditLog, WrittenAckFailsLikeADurableOneOnceTheLogFailed) {
+  AuditEnv env;
+  auto log = AuditLog::open(env.options(), env.clock);
+  ASSERT_TRUE(log.isOk());
+  ASSERT_TRUE((*log)->append(decisionEvent(1, false), Ack::kWritten).isOk());
+  // A record written into a file nobody can reach is not in the log: refused at once.
+  std::filesystem::remove_all(env.dir);
+  auto seq = (*log)->append(decisionEvent(2, false), Ack::kWritten);
+  ASSERT_FALSE(seq.isOk());
+  EXPECT_EQ(seq.status().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ((*log)->append(decisionEvent(3, false), Ack::kWritten).status().code(),
+            ErrorCode::kUnavailable);
+  EXPECT_EQ((*log)->append(decisionEvent(4, false)).status().code(), ErrorCode::kUnavailable);
+}
+
 TEST(AuditLog, CheckpointEveryNRecords) {
   AuditEnv env;
   auto log = AuditLog::open(env.options(5), env.clock);

@@ -30,9 +30,15 @@ class RecordingAudit final : public AuditTrail {
  public:
   bool fail = false;
   std::vector<audit::AuditEvent> events;
-  Result<uint64_t> append(const audit::AuditEvent& e) override {
+  std::vector<bool> flushed;  // per event: append() (true) or appendUnflushed() (false)
+  Result<uint64_t> append(const audit::AuditEvent& e) override { return keep(e, true); }
+  Result<uint64_t> appendUnflushed(const audit::AuditEvent& e) override { return keep(e, false); }
+
+ private:
+  Result<uint64_t> keep(const audit::AuditEvent& e, bool flush) {
     if (fail) return Status::unavailable("audit disk full");
     events.push_back(e);
+    flushed.push_back(flush);
     return static_cast<uint64_t>(events.size());
   }
 };
@@ -122,6 +128,24 @@ TEST(CallGate, PersonalDataGoesOnlyIntoTheSealedPart) {
   bool has_to = false;
   for (const auto& [k, v] : e.personal) has_to = has_to || (k == "to" && v == "+13125550142");
   EXPECT_TRUE(has_to);
+}
+
+// audit.check_durability: only a check may skip the flush, and only when configured to.
+TEST(CallGate, OnlyChecksMayAnswerBeforeTheirRecordIsFlushed) {
+  NoHistoryLedger ledger;
+  testing::FakeClock clock("2026-07-15T16:00:00Z");
+  auto req = request("2026-07-15T16:00:00Z");
+  for (bool flush_checks : {true, false}) {
+    RecordingAudit audit;
+    CallGateOptions options;
+    options.flush_check_records = flush_checks;
+    CallGate gate(windows(), frequencyRules(), ledger, audit, clock, options);
+    ASSERT_TRUE(gate.check(req, {"k", "r"}).isOk());
+    ASSERT_TRUE(gate.reserve(req, {"k", "r"}).isOk());
+    ASSERT_EQ(audit.flushed.size(), 2u);
+    EXPECT_EQ(audit.flushed[0], flush_checks) << "check";
+    EXPECT_TRUE(audit.flushed[1]) << "reserve";
+  }
 }
 
 TEST(Outcomes, OnlyUnconnectedAndCanceledCallsRelease) {
