@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <vector>
 
+#include "policy/ZoneClock.h"
+
 namespace callwarden::policy {
 
 namespace {
@@ -81,21 +83,21 @@ LocalInstant splitLocal(seconds local_since_epoch) {
   return {day, static_cast<std::int32_t>((sys_seconds{local_since_epoch} - day).count())};
 }
 
-// The local clock a rule is read on: a candidate zone, or a fixed UTC offset.
+// The local clock a rule is read on: a candidate zone, or a fixed UTC offset. The zone's
+// ZoneClock belongs to the decision in progress and remembers its offsets.
 struct Clockface {
-  const date::time_zone* zone = nullptr;
+  ZoneClock* zone = nullptr;
   seconds fixed_offset{0};
 
-  seconds offsetAt(sys_seconds t) const { return zone ? zone->get_info(t).offset : fixed_offset; }
+  seconds offsetAt(sys_seconds t) const { return zone ? zone->offsetAt(t) : fixed_offset; }
   // Local wall time -> UTC. A nonexistent local time maps to the transition; an ambiguous one to
   // the occurrence `choice` picks (callers pick the one that narrows the allowed window).
   sys_seconds toSys(sys_days day, std::int32_t tod, date::choose choice) const {
-    const date::local_seconds local{(day + seconds{tod}).time_since_epoch()};
-    if (zone) return zone->to_sys(local, choice);
-    return sys_seconds{local.time_since_epoch() - fixed_offset};
+    if (zone) return zone->toSys(day, tod, choice);
+    return sys_seconds{(day + seconds{tod}).time_since_epoch() - fixed_offset};
   }
   std::string name() const {
-    if (zone) return std::string(zone->name());
+    if (zone) return std::string(zone->zone()->name());
     char buf[32];
     const long long m = fixed_offset.count() / 60;
     std::snprintf(buf, sizeof buf, "UTC%c%02lld:%02lld", m < 0 ? '-' : '+', (m < 0 ? -m : m) / 60,
@@ -386,8 +388,9 @@ Result<WindowDecision> CallingWindowPolicy::evaluate(const CallContext& ctx) con
   const CandidateSet& cands = *resolved;
 
   // Inconvenient intervals: validate, and resolve their zones once.
-  std::array<const date::time_zone*, 16> inconvenient_zone{};
-  if (ctx.inconvenient.size() > inconvenient_zone.size()) {
+  // A clock without a zone: the interval is read in every candidate zone.
+  std::array<ZoneClock, 16> inconvenient_clock{};
+  if (ctx.inconvenient.size() > inconvenient_clock.size()) {
     return Status::invalidArgument("at most 16 inconvenient intervals", "inconvenient");
   }
   for (std::size_t i = 0; i < ctx.inconvenient.size(); ++i) {
@@ -402,10 +405,10 @@ Result<WindowDecision> CallingWindowPolicy::evaluate(const CallContext& ctx) con
     }
     if (!iv.tz.empty()) {
       if (auto id = plan_->findZone(iv.tz)) {
-        inconvenient_zone[i] = plan_->zone(*id);
+        inconvenient_clock[i] = ZoneClock{plan_->zone(*id)};
       } else {
         try {
-          inconvenient_zone[i] = date::locate_zone(iv.tz);
+          inconvenient_clock[i] = ZoneClock{date::locate_zone(iv.tz)};
         } catch (const std::exception&) {
           return Status::invalidArgument("unknown IANA time zone " + iv.tz,
                                          field("inconvenient", i, "tz"));
@@ -428,10 +431,12 @@ Result<WindowDecision> CallingWindowPolicy::evaluate(const CallContext& ctx) con
   const RuleSet& set = *rules_;
   const sys_seconds t = floor<seconds>(ctx.at);
   auto zones = cands.zones();
-  // Offsets once per zone: one tz lookup per zone per decision.
+  // One clock per zone: a tz lookup per zone per decision, and on a deny per DST change seen.
+  std::array<ZoneClock, CandidateSet::kMaxZones> zone_clock{};
   std::array<LocalInstant, CandidateSet::kMaxZones> local{};
   for (std::size_t z = 0; z < zones.size(); ++z) {
-    local[z] = splitLocal((t + zones[z]->get_info(t).offset).time_since_epoch());
+    zone_clock[z] = ZoneClock{zones[z]};
+    local[z] = splitLocal((t + zone_clock[z].offsetAt(t)).time_since_epoch());
   }
 
   // Why one rule fails on one clock at t, or kNotInEffect/kOpen-and-inside when it does not.
@@ -442,11 +447,11 @@ Result<WindowDecision> CallingWindowPolicy::evaluate(const CallContext& ctx) con
     return true;
   };
   auto inconvenientClocks = [&](std::size_t i, auto&& fn) {
-    if (inconvenient_zone[i]) {
-      fn(Clockface{inconvenient_zone[i], {}},
-         splitLocal((t + inconvenient_zone[i]->get_info(t).offset).time_since_epoch()));
+    ZoneClock& own = inconvenient_clock[i];
+    if (own.zone()) {
+      fn(Clockface{&own, {}}, splitLocal((t + own.offsetAt(t)).time_since_epoch()));
     } else {
-      for (std::size_t z = 0; z < zones.size(); ++z) fn(Clockface{zones[z], {}}, local[z]);
+      for (std::size_t z = 0; z < zones.size(); ++z) fn(Clockface{&zone_clock[z], {}}, local[z]);
     }
   };
 
@@ -479,20 +484,20 @@ Result<WindowDecision> CallingWindowPolicy::evaluate(const CallContext& ctx) con
     if (!ruleApplies(r, ctx, cands, options_)) continue;
     std::size_t n_clocks = r.fixed_utc_offset ? 1 : zones.size();
     for (std::size_t z = 0; z < n_clocks; ++z) {
-      const Clockface clock =
-          r.fixed_utc_offset ? Clockface{nullptr, *r.fixed_utc_offset} : Clockface{zones[z], {}};
+      const Clockface face = r.fixed_utc_offset ? Clockface{nullptr, *r.fixed_utc_offset}
+                                                : Clockface{&zone_clock[z], {}};
       const LocalInstant li =
           r.fixed_utc_offset ? splitLocal((t + *r.fixed_utc_offset).time_since_epoch()) : local[z];
       DayVerdict v;
       if (!failsAt(r, li, v)) continue;
-      const std::string where = " on " + ymd(li.day) + " at " + hhmm(li.tod) + " " + clock.name();
+      const std::string where = " on " + ymd(li.day) + " at " + hhmm(li.tod) + " " + face.name();
       const std::string cite = r.citation.empty() ? "" : " (" + r.citation + ")";
       switch (v.status) {
         case DayStatus::kOpen:
           d.reasons.push_back(
               {ReasonCode::kCallingWindow, r.id,
                "calls allowed " + hhmm(v.window->start) + "-" + hhmm(v.window->end) + " " +
-                   (r.fixed_utc_offset ? clock.name() : "local") + " time" + cite + "; it is " +
+                   (r.fixed_utc_offset ? face.name() : "local") + " time" + cite + "; it is " +
                    kWeekdayNames[date::weekday{li.day}.c_encoding()] + where});
           break;
         case DayStatus::kWeekdayBanned:
@@ -511,7 +516,7 @@ Result<WindowDecision> CallingWindowPolicy::evaluate(const CallContext& ctx) con
                                "holiday calendar " + v.calendar->id() + " covers only " +
                                    std::to_string(v.calendar->firstYear()) + "-" +
                                    std::to_string(v.calendar->lastYear()) + "; " + ymd(li.day) +
-                                   " in " + clock.name() +
+                                   " in " + face.name() +
                                    " cannot be checked, so the call is denied (fail closed)"});
           break;
         case DayStatus::kEmergency:
@@ -555,7 +560,8 @@ Result<WindowDecision> CallingWindowPolicy::evaluate(const CallContext& ctx) con
             allowed_iv, ruleAllowed(set, r, Clockface{nullptr, *r.fixed_utc_offset}, lo, hi));
       } else {
         for (std::size_t z = 0; z < zones.size() && !allowed_iv.empty(); ++z) {
-          allowed_iv = intersect(allowed_iv, ruleAllowed(set, r, Clockface{zones[z], {}}, lo, hi));
+          allowed_iv =
+              intersect(allowed_iv, ruleAllowed(set, r, Clockface{&zone_clock[z], {}}, lo, hi));
         }
       }
     }
