@@ -96,13 +96,17 @@ struct Clockface {
     if (zone) return zone->toSys(day, tod, choice);
     return sys_seconds{(day + seconds{tod}).time_since_epoch() - fixed_offset};
   }
-  std::string name() const {
-    if (zone) return std::string(zone->zone()->name());
+  // "America/Chicago", or "UTC-06:00" for a fixed offset.
+  void appendName(std::string& out) const {
+    if (zone) {
+      out += zone->zone()->name();
+      return;
+    }
     char buf[32];
     const long long m = fixed_offset.count() / 60;
     std::snprintf(buf, sizeof buf, "UTC%c%02lld:%02lld", m < 0 ? '-' : '+', (m < 0 ? -m : m) / 60,
                   (m < 0 ? -m : m) % 60);
-    return buf;
+    out += buf;
   }
 };
 
@@ -202,23 +206,152 @@ Intervals inconvenientAllowed(const LocalInterval& iv, const Clockface& clock, T
   return out;
 }
 
-std::string hhmm(std::int32_t tod) {
-  char buf[16];
-  if (tod % 60 != 0) {
-    std::snprintf(buf, sizeof buf, "%02d:%02d:%02d", tod / 3600, tod / 60 % 60, tod % 60);
-  } else {
-    std::snprintf(buf, sizeof buf, "%02d:%02d", tod / 3600, tod / 60 % 60);
-  }
-  return buf;
+// Messages are built by appending to one reserved string with hand-rolled digits: temporaries
+// from operator+ and snprintf were a third of the cost of a deny.
+
+void appendTwoDigits(std::string& out, unsigned v) {
+  out += static_cast<char>('0' + v / 10 % 10);
+  out += static_cast<char>('0' + v % 10);
 }
 
-std::string ymd(sys_days d) {
-  // snprintf, not date::format: an ostringstream per message doubled the cost of a deny.
+// "08:00", or "08:00:30" when the seconds are not zero. tod is within [00:00, 24:00].
+void appendHhmm(std::string& out, std::int32_t tod) {
+  const auto t = static_cast<unsigned>(tod);
+  appendTwoDigits(out, t / 3600);
+  out += ':';
+  appendTwoDigits(out, t / 60 % 60);
+  if (t % 60 != 0) {
+    out += ':';
+    appendTwoDigits(out, t % 60);
+  }
+}
+
+// "2026-07-15".
+void appendYmd(std::string& out, sys_days d) {
   const date::year_month_day v{d};
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(v.year()),
-                static_cast<unsigned>(v.month()), static_cast<unsigned>(v.day()));
-  return buf;
+  const int y = static_cast<int>(v.year());
+  if (y < 0 || y > 9999) {  // not a four-digit year: keep printf's rendering
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", y, static_cast<unsigned>(v.month()),
+                  static_cast<unsigned>(v.day()));
+    out += buf;
+    return;
+  }
+  appendTwoDigits(out, static_cast<unsigned>(y) / 100);
+  appendTwoDigits(out, static_cast<unsigned>(y) % 100);
+  out += '-';
+  appendTwoDigits(out, static_cast<unsigned>(v.month()));
+  out += '-';
+  appendTwoDigits(out, static_cast<unsigned>(v.day()));
+}
+
+const char* weekdayName(sys_days d) {
+  return kWeekdayNames[date::weekday{d}.c_encoding()];
+}
+
+// " on 2026-07-15 at 20:30 America/New_York"
+void appendWhere(std::string& out, const Clockface& face, LocalInstant li) {
+  out += " on ";
+  appendYmd(out, li.day);
+  out += " at ";
+  appendHhmm(out, li.tod);
+  out += ' ';
+  face.appendName(out);
+}
+
+// " (citation)", or nothing.
+void appendCite(std::string& out, const Rule& r) {
+  if (r.citation.empty()) return;
+  out += " (";
+  out += r.citation;
+  out += ')';
+}
+
+// Why rule `r` fails at `li` on `face`, given its verdict for that day (not kNotInEffect).
+Reason ruleFailure(const Rule& r, const DayVerdict& v, const Clockface& face, LocalInstant li) {
+  std::string m;
+  m.reserve(192 + r.citation.size());
+  ReasonCode code = ReasonCode::kDayBanned;
+  switch (v.status) {
+    case DayStatus::kOpen:
+      code = ReasonCode::kCallingWindow;
+      m += "calls allowed ";
+      appendHhmm(m, v.window->start);
+      m += '-';
+      appendHhmm(m, v.window->end);
+      m += ' ';
+      if (r.fixed_utc_offset) {
+        face.appendName(m);
+      } else {
+        m += "local";
+      }
+      m += " time";
+      appendCite(m, r);
+      m += "; it is ";
+      m += weekdayName(li.day);
+      appendWhere(m, face, li);
+      break;
+    case DayStatus::kWeekdayBanned:
+      m += "no calls on ";
+      m += weekdayName(li.day);
+      appendCite(m, r);
+      m += "; it is";
+      appendWhere(m, face, li);
+      break;
+    case DayStatus::kHoliday:
+      m += "no calls on legal holidays: ";
+      m += *v.holiday;
+      m += " (calendar ";
+      m += v.calendar->id();
+      m += ')';
+      appendCite(m, r);
+      m += "; it is";
+      appendWhere(m, face, li);
+      break;
+    case DayStatus::kCalendarUncovered:
+      m += "holiday calendar ";
+      m += v.calendar->id();
+      m += " covers only ";
+      m += std::to_string(v.calendar->firstYear());
+      m += '-';
+      m += std::to_string(v.calendar->lastYear());
+      m += "; ";
+      appendYmd(m, li.day);
+      m += " in ";
+      face.appendName(m);
+      m += " cannot be checked, so the call is denied (fail closed)";
+      break;
+    case DayStatus::kEmergency:
+      m += "no telephonic solicitation during a declared state of emergency: ";
+      m += v.emergency->reference;
+      appendCite(m, r);
+      m += "; it is";
+      appendWhere(m, face, li);
+      break;
+    case DayStatus::kNotInEffect:
+      break;
+  }
+  return {code, r.id, std::move(m)};
+}
+
+Reason inconvenientFailure(std::size_t i, const LocalInterval& iv, const Clockface& face,
+                           LocalInstant li) {
+  std::string id = "consumer/inconvenient-time[";
+  id += std::to_string(i);
+  id += ']';
+  std::string m;
+  m.reserve(128);
+  m += "the consumer designated ";
+  appendHhmm(m, static_cast<std::int32_t>(iv.start.count()));
+  m += '-';
+  appendHhmm(m, static_cast<std::int32_t>(iv.end.count()));
+  m += " as inconvenient (12 CFR 1006.6(b)(1)); it is ";
+  appendYmd(m, li.day);
+  m += ' ';
+  appendHhmm(m, li.tod);
+  m += ' ';
+  face.appendName(m);
+  return {ReasonCode::kInconvenientTime, std::move(id), std::move(m)};
 }
 
 bool ruleApplies(const Rule& r, const CallContext& ctx, const CandidateSet& c,
@@ -490,58 +623,16 @@ Result<WindowDecision> CallingWindowPolicy::evaluate(const CallContext& ctx) con
           r.fixed_utc_offset ? splitLocal((t + *r.fixed_utc_offset).time_since_epoch()) : local[z];
       DayVerdict v;
       if (!failsAt(r, li, v)) continue;
-      const std::string where = " on " + ymd(li.day) + " at " + hhmm(li.tod) + " " + face.name();
-      const std::string cite = r.citation.empty() ? "" : " (" + r.citation + ")";
-      switch (v.status) {
-        case DayStatus::kOpen:
-          d.reasons.push_back(
-              {ReasonCode::kCallingWindow, r.id,
-               "calls allowed " + hhmm(v.window->start) + "-" + hhmm(v.window->end) + " " +
-                   (r.fixed_utc_offset ? face.name() : "local") + " time" + cite + "; it is " +
-                   kWeekdayNames[date::weekday{li.day}.c_encoding()] + where});
-          break;
-        case DayStatus::kWeekdayBanned:
-          d.reasons.push_back({ReasonCode::kDayBanned, r.id,
-                               std::string("no calls on ") +
-                                   kWeekdayNames[date::weekday{li.day}.c_encoding()] + cite +
-                                   "; it is" + where});
-          break;
-        case DayStatus::kHoliday:
-          d.reasons.push_back({ReasonCode::kDayBanned, r.id,
-                               "no calls on legal holidays: " + *v.holiday + " (calendar " +
-                                   v.calendar->id() + ")" + cite + "; it is" + where});
-          break;
-        case DayStatus::kCalendarUncovered:
-          d.reasons.push_back({ReasonCode::kDayBanned, r.id,
-                               "holiday calendar " + v.calendar->id() + " covers only " +
-                                   std::to_string(v.calendar->firstYear()) + "-" +
-                                   std::to_string(v.calendar->lastYear()) + "; " + ymd(li.day) +
-                                   " in " + face.name() +
-                                   " cannot be checked, so the call is denied (fail closed)"});
-          break;
-        case DayStatus::kEmergency:
-          d.reasons.push_back({ReasonCode::kDayBanned, r.id,
-                               "no telephonic solicitation during a declared state of emergency: " +
-                                   v.emergency->reference + cite + "; it is" + where});
-          break;
-        case DayStatus::kNotInEffect:
-          break;
-      }
+      d.reasons.push_back(ruleFailure(r, v, face, li));
       break;
     }
   }
   for (std::size_t i = 0; i < ctx.inconvenient.size(); ++i) {
     bool reported = false;
-    inconvenientClocks(i, [&](const Clockface& clock, LocalInstant li) {
+    inconvenientClocks(i, [&](const Clockface& face, LocalInstant li) {
       if (reported || !blockedAt(ctx.inconvenient[i], li)) return;
       reported = true;
-      const LocalInterval& iv = ctx.inconvenient[i];
-      d.reasons.push_back(
-          {ReasonCode::kInconvenientTime, "consumer/inconvenient-time[" + std::to_string(i) + "]",
-           "the consumer designated " + hhmm(static_cast<std::int32_t>(iv.start.count())) + "-" +
-               hhmm(static_cast<std::int32_t>(iv.end.count())) +
-               " as inconvenient (12 CFR 1006.6(b)(1)); it is" + " " + ymd(li.day) + " " +
-               hhmm(li.tod) + " " + clock.name()});
+      d.reasons.push_back(inconvenientFailure(i, ctx.inconvenient[i], face, li));
     });
   }
 
