@@ -127,8 +127,10 @@ void appendMerged(Intervals& out, Timestamp b, Timestamp e, Timestamp lo, Timest
   out.push_back({b, e});
 }
 
-Intervals intersect(const Intervals& a, const Intervals& b) {
-  Intervals out;
+// The search reuses its vectors (out-parameters, cleared first): across rules, zones and days it
+// then allocates only while they first grow.
+void intersect(const Intervals& a, const Intervals& b, Intervals& out) {
+  out.clear();
   std::size_t i = 0, j = 0;
   while (i < a.size() && j < b.size()) {
     const Timestamp lo = std::max(a[i].begin, b[j].begin);
@@ -139,7 +141,6 @@ Intervals intersect(const Intervals& a, const Intervals& b) {
     else
       ++j;
   }
-  return out;
 }
 
 Timestamp ts(sys_seconds s) {
@@ -148,9 +149,9 @@ Timestamp ts(sys_seconds s) {
 
 // The allowed UTC intervals within [lo, hi) of one rule read on one clock, built day by day
 // from local dates so that DST days (23 h, 25 h), leap days and ban days come out right.
-Intervals ruleAllowed(const RuleSet& set, const Rule& rule, const Clockface& clock, Timestamp lo,
-                      Timestamp hi) {
-  Intervals out;
+void ruleAllowed(const RuleSet& set, const Rule& rule, const Clockface& clock, Timestamp lo,
+                 Timestamp hi, Intervals& out) {
+  out.clear();
   const sys_seconds lo_s = floor<seconds>(lo);
   const sys_seconds hi_s = std::chrono::ceil<seconds>(hi);
   const sys_days first = splitLocal((lo_s + clock.offsetAt(lo_s)).time_since_epoch()).day - days{1};
@@ -165,7 +166,6 @@ Intervals ruleAllowed(const RuleSet& set, const Rule& rule, const Clockface& clo
                    ts(clock.toSys(d, v.window->end, date::choose::earliest)), lo, hi);
     }
   }
-  return out;
 }
 
 bool blockedAt(const LocalInterval& iv, LocalInstant li) {
@@ -179,9 +179,9 @@ bool blockedAt(const LocalInterval& iv, LocalInstant li) {
 }
 
 // Allowed = complement of the blocked interval, on one clock, within [lo, hi).
-Intervals inconvenientAllowed(const LocalInterval& iv, const Clockface& clock, Timestamp lo,
-                              Timestamp hi) {
-  Intervals blocked;
+void inconvenientAllowed(const LocalInterval& iv, const Clockface& clock, Timestamp lo,
+                         Timestamp hi, Intervals& blocked, Intervals& out) {
+  blocked.clear();
   const sys_seconds lo_s = floor<seconds>(lo);
   const sys_seconds hi_s = std::chrono::ceil<seconds>(hi);
   const sys_days first = splitLocal((lo_s + clock.offsetAt(lo_s)).time_since_epoch()).day - days{2};
@@ -196,14 +196,13 @@ Intervals inconvenientAllowed(const LocalInterval& iv, const Clockface& clock, T
                                  : clock.toSys(d + days{1}, e, date::choose::latest);
     appendMerged(blocked, ts(b), ts(en), lo, hi);
   }
-  Intervals out;
+  out.clear();
   Timestamp cursor = lo;
   for (const Interval& b : blocked) {
     if (b.begin > cursor) out.push_back({cursor, b.begin});
     cursor = std::max(cursor, b.end);
   }
   if (cursor < hi) out.push_back({cursor, hi});
-  return out;
 }
 
 // Messages are built by appending to one reserved string with hand-rolled digits: temporaries
@@ -639,26 +638,32 @@ Result<WindowDecision> CallingWindowPolicy::evaluate(const CallContext& ctx) con
   // next_allowed_at: intersect, clock by clock, the allowed UTC intervals. Search a day at a
   // time so the usual answer (later today or tomorrow) is found without building two weeks.
   const Timestamp horizon_end = ctx.at + options_.search_horizon;
+  Intervals allowed_iv, part, merged, blocked;
+  auto narrow = [&] {
+    intersect(allowed_iv, part, merged);
+    allowed_iv.swap(merged);
+  };
   Timestamp lo = ctx.at;
   while (lo < horizon_end && !d.next_allowed_at) {
     const Timestamp hi = std::min(horizon_end, lo + std::chrono::hours{24});
-    Intervals allowed_iv{{lo, hi}};
+    allowed_iv.assign(1, {lo, hi});
     for (const Rule& r : set.rules()) {
       if (allowed_iv.empty()) break;
       if (!ruleApplies(r, ctx, cands, options_)) continue;
       if (r.fixed_utc_offset) {
-        allowed_iv = intersect(
-            allowed_iv, ruleAllowed(set, r, Clockface{nullptr, *r.fixed_utc_offset}, lo, hi));
+        ruleAllowed(set, r, Clockface{nullptr, *r.fixed_utc_offset}, lo, hi, part);
+        narrow();
       } else {
         for (std::size_t z = 0; z < zones.size() && !allowed_iv.empty(); ++z) {
-          allowed_iv =
-              intersect(allowed_iv, ruleAllowed(set, r, Clockface{&zone_clock[z], {}}, lo, hi));
+          ruleAllowed(set, r, Clockface{&zone_clock[z], {}}, lo, hi, part);
+          narrow();
         }
       }
     }
     for (std::size_t i = 0; i < ctx.inconvenient.size() && !allowed_iv.empty(); ++i) {
-      inconvenientClocks(i, [&](const Clockface& clock, LocalInstant) {
-        allowed_iv = intersect(allowed_iv, inconvenientAllowed(ctx.inconvenient[i], clock, lo, hi));
+      inconvenientClocks(i, [&](const Clockface& face, LocalInstant) {
+        inconvenientAllowed(ctx.inconvenient[i], face, lo, hi, blocked, part);
+        narrow();
       });
     }
     if (!allowed_iv.empty()) d.next_allowed_at = allowed_iv.front().begin;
