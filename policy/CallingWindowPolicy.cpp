@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <vector>
 
+#include "policy/ZoneClock.h"
+
 namespace callwarden::policy {
 
 namespace {
@@ -81,26 +83,30 @@ LocalInstant splitLocal(seconds local_since_epoch) {
   return {day, static_cast<std::int32_t>((sys_seconds{local_since_epoch} - day).count())};
 }
 
-// The local clock a rule is read on: a candidate zone, or a fixed UTC offset.
+// The local clock a rule is read on: a candidate zone, or a fixed UTC offset. The zone's
+// ZoneClock belongs to the decision in progress and remembers its offsets.
 struct Clockface {
-  const date::time_zone* zone = nullptr;
+  ZoneClock* zone = nullptr;
   seconds fixed_offset{0};
 
-  seconds offsetAt(sys_seconds t) const { return zone ? zone->get_info(t).offset : fixed_offset; }
+  seconds offsetAt(sys_seconds t) const { return zone ? zone->offsetAt(t) : fixed_offset; }
   // Local wall time -> UTC. A nonexistent local time maps to the transition; an ambiguous one to
   // the occurrence `choice` picks (callers pick the one that narrows the allowed window).
   sys_seconds toSys(sys_days day, std::int32_t tod, date::choose choice) const {
-    const date::local_seconds local{(day + seconds{tod}).time_since_epoch()};
-    if (zone) return zone->to_sys(local, choice);
-    return sys_seconds{local.time_since_epoch() - fixed_offset};
+    if (zone) return zone->toSys(day, tod, choice);
+    return sys_seconds{(day + seconds{tod}).time_since_epoch() - fixed_offset};
   }
-  std::string name() const {
-    if (zone) return std::string(zone->name());
+  // "America/Chicago", or "UTC-06:00" for a fixed offset.
+  void appendName(std::string& out) const {
+    if (zone) {
+      out += zone->zone()->name();
+      return;
+    }
     char buf[32];
     const long long m = fixed_offset.count() / 60;
     std::snprintf(buf, sizeof buf, "UTC%c%02lld:%02lld", m < 0 ? '-' : '+', (m < 0 ? -m : m) / 60,
                   (m < 0 ? -m : m) % 60);
-    return buf;
+    out += buf;
   }
 };
 
@@ -121,8 +127,10 @@ void appendMerged(Intervals& out, Timestamp b, Timestamp e, Timestamp lo, Timest
   out.push_back({b, e});
 }
 
-Intervals intersect(const Intervals& a, const Intervals& b) {
-  Intervals out;
+// The search reuses its vectors (out-parameters, cleared first): across rules, zones and days it
+// then allocates only while they first grow.
+void intersect(const Intervals& a, const Intervals& b, Intervals& out) {
+  out.clear();
   std::size_t i = 0, j = 0;
   while (i < a.size() && j < b.size()) {
     const Timestamp lo = std::max(a[i].begin, b[j].begin);
@@ -133,7 +141,6 @@ Intervals intersect(const Intervals& a, const Intervals& b) {
     else
       ++j;
   }
-  return out;
 }
 
 Timestamp ts(sys_seconds s) {
@@ -142,9 +149,9 @@ Timestamp ts(sys_seconds s) {
 
 // The allowed UTC intervals within [lo, hi) of one rule read on one clock, built day by day
 // from local dates so that DST days (23 h, 25 h), leap days and ban days come out right.
-Intervals ruleAllowed(const RuleSet& set, const Rule& rule, const Clockface& clock, Timestamp lo,
-                      Timestamp hi) {
-  Intervals out;
+void ruleAllowed(const RuleSet& set, const Rule& rule, const Clockface& clock, Timestamp lo,
+                 Timestamp hi, Intervals& out) {
+  out.clear();
   const sys_seconds lo_s = floor<seconds>(lo);
   const sys_seconds hi_s = std::chrono::ceil<seconds>(hi);
   const sys_days first = splitLocal((lo_s + clock.offsetAt(lo_s)).time_since_epoch()).day - days{1};
@@ -159,7 +166,6 @@ Intervals ruleAllowed(const RuleSet& set, const Rule& rule, const Clockface& clo
                    ts(clock.toSys(d, v.window->end, date::choose::earliest)), lo, hi);
     }
   }
-  return out;
 }
 
 bool blockedAt(const LocalInterval& iv, LocalInstant li) {
@@ -173,9 +179,9 @@ bool blockedAt(const LocalInterval& iv, LocalInstant li) {
 }
 
 // Allowed = complement of the blocked interval, on one clock, within [lo, hi).
-Intervals inconvenientAllowed(const LocalInterval& iv, const Clockface& clock, Timestamp lo,
-                              Timestamp hi) {
-  Intervals blocked;
+void inconvenientAllowed(const LocalInterval& iv, const Clockface& clock, Timestamp lo,
+                         Timestamp hi, Intervals& blocked, Intervals& out) {
+  blocked.clear();
   const sys_seconds lo_s = floor<seconds>(lo);
   const sys_seconds hi_s = std::chrono::ceil<seconds>(hi);
   const sys_days first = splitLocal((lo_s + clock.offsetAt(lo_s)).time_since_epoch()).day - days{2};
@@ -190,33 +196,161 @@ Intervals inconvenientAllowed(const LocalInterval& iv, const Clockface& clock, T
                                  : clock.toSys(d + days{1}, e, date::choose::latest);
     appendMerged(blocked, ts(b), ts(en), lo, hi);
   }
-  Intervals out;
+  out.clear();
   Timestamp cursor = lo;
   for (const Interval& b : blocked) {
     if (b.begin > cursor) out.push_back({cursor, b.begin});
     cursor = std::max(cursor, b.end);
   }
   if (cursor < hi) out.push_back({cursor, hi});
-  return out;
 }
 
-std::string hhmm(std::int32_t tod) {
-  char buf[16];
-  if (tod % 60 != 0) {
-    std::snprintf(buf, sizeof buf, "%02d:%02d:%02d", tod / 3600, tod / 60 % 60, tod % 60);
-  } else {
-    std::snprintf(buf, sizeof buf, "%02d:%02d", tod / 3600, tod / 60 % 60);
+// Messages are built by appending to one reserved string with hand-rolled digits: temporaries
+// from operator+ and snprintf were a third of the cost of a deny.
+
+void appendTwoDigits(std::string& out, unsigned v) {
+  out += static_cast<char>('0' + v / 10 % 10);
+  out += static_cast<char>('0' + v % 10);
+}
+
+// "08:00", or "08:00:30" when the seconds are not zero. tod is within [00:00, 24:00].
+void appendHhmm(std::string& out, std::int32_t tod) {
+  const auto t = static_cast<unsigned>(tod);
+  appendTwoDigits(out, t / 3600);
+  out += ':';
+  appendTwoDigits(out, t / 60 % 60);
+  if (t % 60 != 0) {
+    out += ':';
+    appendTwoDigits(out, t % 60);
   }
-  return buf;
 }
 
-std::string ymd(sys_days d) {
-  // snprintf, not date::format: an ostringstream per message doubled the cost of a deny.
+// "2026-07-15".
+void appendYmd(std::string& out, sys_days d) {
   const date::year_month_day v{d};
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(v.year()),
-                static_cast<unsigned>(v.month()), static_cast<unsigned>(v.day()));
-  return buf;
+  const int y = static_cast<int>(v.year());
+  if (y < 0 || y > 9999) {  // not a four-digit year: keep printf's rendering
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", y, static_cast<unsigned>(v.month()),
+                  static_cast<unsigned>(v.day()));
+    out += buf;
+    return;
+  }
+  appendTwoDigits(out, static_cast<unsigned>(y) / 100);
+  appendTwoDigits(out, static_cast<unsigned>(y) % 100);
+  out += '-';
+  appendTwoDigits(out, static_cast<unsigned>(v.month()));
+  out += '-';
+  appendTwoDigits(out, static_cast<unsigned>(v.day()));
+}
+
+const char* weekdayName(sys_days d) {
+  return kWeekdayNames[date::weekday{d}.c_encoding()];
+}
+
+// " on 2026-07-15 at 20:30 America/New_York"
+void appendWhere(std::string& out, const Clockface& face, LocalInstant li) {
+  out += " on ";
+  appendYmd(out, li.day);
+  out += " at ";
+  appendHhmm(out, li.tod);
+  out += ' ';
+  face.appendName(out);
+}
+
+// " (citation)", or nothing.
+void appendCite(std::string& out, const Rule& r) {
+  if (r.citation.empty()) return;
+  out += " (";
+  out += r.citation;
+  out += ')';
+}
+
+// Why rule `r` fails at `li` on `face`, given its verdict for that day (not kNotInEffect).
+Reason ruleFailure(const Rule& r, const DayVerdict& v, const Clockface& face, LocalInstant li) {
+  std::string m;
+  m.reserve(192 + r.citation.size());
+  ReasonCode code = ReasonCode::kDayBanned;
+  switch (v.status) {
+    case DayStatus::kOpen:
+      code = ReasonCode::kCallingWindow;
+      m += "calls allowed ";
+      appendHhmm(m, v.window->start);
+      m += '-';
+      appendHhmm(m, v.window->end);
+      m += ' ';
+      if (r.fixed_utc_offset) {
+        face.appendName(m);
+      } else {
+        m += "local";
+      }
+      m += " time";
+      appendCite(m, r);
+      m += "; it is ";
+      m += weekdayName(li.day);
+      appendWhere(m, face, li);
+      break;
+    case DayStatus::kWeekdayBanned:
+      m += "no calls on ";
+      m += weekdayName(li.day);
+      appendCite(m, r);
+      m += "; it is";
+      appendWhere(m, face, li);
+      break;
+    case DayStatus::kHoliday:
+      m += "no calls on legal holidays: ";
+      m += *v.holiday;
+      m += " (calendar ";
+      m += v.calendar->id();
+      m += ')';
+      appendCite(m, r);
+      m += "; it is";
+      appendWhere(m, face, li);
+      break;
+    case DayStatus::kCalendarUncovered:
+      m += "holiday calendar ";
+      m += v.calendar->id();
+      m += " covers only ";
+      m += std::to_string(v.calendar->firstYear());
+      m += '-';
+      m += std::to_string(v.calendar->lastYear());
+      m += "; ";
+      appendYmd(m, li.day);
+      m += " in ";
+      face.appendName(m);
+      m += " cannot be checked, so the call is denied (fail closed)";
+      break;
+    case DayStatus::kEmergency:
+      m += "no telephonic solicitation during a declared state of emergency: ";
+      m += v.emergency->reference;
+      appendCite(m, r);
+      m += "; it is";
+      appendWhere(m, face, li);
+      break;
+    case DayStatus::kNotInEffect:
+      break;
+  }
+  return {code, r.id, std::move(m)};
+}
+
+Reason inconvenientFailure(std::size_t i, const LocalInterval& iv, const Clockface& face,
+                           LocalInstant li) {
+  std::string id = "consumer/inconvenient-time[";
+  id += std::to_string(i);
+  id += ']';
+  std::string m;
+  m.reserve(128);
+  m += "the consumer designated ";
+  appendHhmm(m, static_cast<std::int32_t>(iv.start.count()));
+  m += '-';
+  appendHhmm(m, static_cast<std::int32_t>(iv.end.count()));
+  m += " as inconvenient (12 CFR 1006.6(b)(1)); it is ";
+  appendYmd(m, li.day);
+  m += ' ';
+  appendHhmm(m, li.tod);
+  m += ' ';
+  face.appendName(m);
+  return {ReasonCode::kInconvenientTime, std::move(id), std::move(m)};
 }
 
 bool ruleApplies(const Rule& r, const CallContext& ctx, const CandidateSet& c,
@@ -386,8 +520,9 @@ Result<WindowDecision> CallingWindowPolicy::evaluate(const CallContext& ctx) con
   const CandidateSet& cands = *resolved;
 
   // Inconvenient intervals: validate, and resolve their zones once.
-  std::array<const date::time_zone*, 16> inconvenient_zone{};
-  if (ctx.inconvenient.size() > inconvenient_zone.size()) {
+  // A clock without a zone: the interval is read in every candidate zone.
+  std::array<ZoneClock, 16> inconvenient_clock{};
+  if (ctx.inconvenient.size() > inconvenient_clock.size()) {
     return Status::invalidArgument("at most 16 inconvenient intervals", "inconvenient");
   }
   for (std::size_t i = 0; i < ctx.inconvenient.size(); ++i) {
@@ -402,10 +537,10 @@ Result<WindowDecision> CallingWindowPolicy::evaluate(const CallContext& ctx) con
     }
     if (!iv.tz.empty()) {
       if (auto id = plan_->findZone(iv.tz)) {
-        inconvenient_zone[i] = plan_->zone(*id);
+        inconvenient_clock[i] = ZoneClock{plan_->zone(*id)};
       } else {
         try {
-          inconvenient_zone[i] = date::locate_zone(iv.tz);
+          inconvenient_clock[i] = ZoneClock{date::locate_zone(iv.tz)};
         } catch (const std::exception&) {
           return Status::invalidArgument("unknown IANA time zone " + iv.tz,
                                          field("inconvenient", i, "tz"));
@@ -428,10 +563,12 @@ Result<WindowDecision> CallingWindowPolicy::evaluate(const CallContext& ctx) con
   const RuleSet& set = *rules_;
   const sys_seconds t = floor<seconds>(ctx.at);
   auto zones = cands.zones();
-  // Offsets once per zone: one tz lookup per zone per decision.
+  // One clock per zone: a tz lookup per zone per decision, and on a deny per DST change seen.
+  std::array<ZoneClock, CandidateSet::kMaxZones> zone_clock{};
   std::array<LocalInstant, CandidateSet::kMaxZones> local{};
   for (std::size_t z = 0; z < zones.size(); ++z) {
-    local[z] = splitLocal((t + zones[z]->get_info(t).offset).time_since_epoch());
+    zone_clock[z] = ZoneClock{zones[z]};
+    local[z] = splitLocal((t + zone_clock[z].offsetAt(t)).time_since_epoch());
   }
 
   // Why one rule fails on one clock at t, or kNotInEffect/kOpen-and-inside when it does not.
@@ -442,11 +579,11 @@ Result<WindowDecision> CallingWindowPolicy::evaluate(const CallContext& ctx) con
     return true;
   };
   auto inconvenientClocks = [&](std::size_t i, auto&& fn) {
-    if (inconvenient_zone[i]) {
-      fn(Clockface{inconvenient_zone[i], {}},
-         splitLocal((t + inconvenient_zone[i]->get_info(t).offset).time_since_epoch()));
+    ZoneClock& own = inconvenient_clock[i];
+    if (own.zone()) {
+      fn(Clockface{&own, {}}, splitLocal((t + own.offsetAt(t)).time_since_epoch()));
     } else {
-      for (std::size_t z = 0; z < zones.size(); ++z) fn(Clockface{zones[z], {}}, local[z]);
+      for (std::size_t z = 0; z < zones.size(); ++z) fn(Clockface{&zone_clock[z], {}}, local[z]);
     }
   };
 
@@ -479,89 +616,54 @@ Result<WindowDecision> CallingWindowPolicy::evaluate(const CallContext& ctx) con
     if (!ruleApplies(r, ctx, cands, options_)) continue;
     std::size_t n_clocks = r.fixed_utc_offset ? 1 : zones.size();
     for (std::size_t z = 0; z < n_clocks; ++z) {
-      const Clockface clock =
-          r.fixed_utc_offset ? Clockface{nullptr, *r.fixed_utc_offset} : Clockface{zones[z], {}};
+      const Clockface face = r.fixed_utc_offset ? Clockface{nullptr, *r.fixed_utc_offset}
+                                                : Clockface{&zone_clock[z], {}};
       const LocalInstant li =
           r.fixed_utc_offset ? splitLocal((t + *r.fixed_utc_offset).time_since_epoch()) : local[z];
       DayVerdict v;
       if (!failsAt(r, li, v)) continue;
-      const std::string where = " on " + ymd(li.day) + " at " + hhmm(li.tod) + " " + clock.name();
-      const std::string cite = r.citation.empty() ? "" : " (" + r.citation + ")";
-      switch (v.status) {
-        case DayStatus::kOpen:
-          d.reasons.push_back(
-              {ReasonCode::kCallingWindow, r.id,
-               "calls allowed " + hhmm(v.window->start) + "-" + hhmm(v.window->end) + " " +
-                   (r.fixed_utc_offset ? clock.name() : "local") + " time" + cite + "; it is " +
-                   kWeekdayNames[date::weekday{li.day}.c_encoding()] + where});
-          break;
-        case DayStatus::kWeekdayBanned:
-          d.reasons.push_back({ReasonCode::kDayBanned, r.id,
-                               std::string("no calls on ") +
-                                   kWeekdayNames[date::weekday{li.day}.c_encoding()] + cite +
-                                   "; it is" + where});
-          break;
-        case DayStatus::kHoliday:
-          d.reasons.push_back({ReasonCode::kDayBanned, r.id,
-                               "no calls on legal holidays: " + *v.holiday + " (calendar " +
-                                   v.calendar->id() + ")" + cite + "; it is" + where});
-          break;
-        case DayStatus::kCalendarUncovered:
-          d.reasons.push_back({ReasonCode::kDayBanned, r.id,
-                               "holiday calendar " + v.calendar->id() + " covers only " +
-                                   std::to_string(v.calendar->firstYear()) + "-" +
-                                   std::to_string(v.calendar->lastYear()) + "; " + ymd(li.day) +
-                                   " in " + clock.name() +
-                                   " cannot be checked, so the call is denied (fail closed)"});
-          break;
-        case DayStatus::kEmergency:
-          d.reasons.push_back({ReasonCode::kDayBanned, r.id,
-                               "no telephonic solicitation during a declared state of emergency: " +
-                                   v.emergency->reference + cite + "; it is" + where});
-          break;
-        case DayStatus::kNotInEffect:
-          break;
-      }
+      d.reasons.push_back(ruleFailure(r, v, face, li));
       break;
     }
   }
   for (std::size_t i = 0; i < ctx.inconvenient.size(); ++i) {
     bool reported = false;
-    inconvenientClocks(i, [&](const Clockface& clock, LocalInstant li) {
+    inconvenientClocks(i, [&](const Clockface& face, LocalInstant li) {
       if (reported || !blockedAt(ctx.inconvenient[i], li)) return;
       reported = true;
-      const LocalInterval& iv = ctx.inconvenient[i];
-      d.reasons.push_back(
-          {ReasonCode::kInconvenientTime, "consumer/inconvenient-time[" + std::to_string(i) + "]",
-           "the consumer designated " + hhmm(static_cast<std::int32_t>(iv.start.count())) + "-" +
-               hhmm(static_cast<std::int32_t>(iv.end.count())) +
-               " as inconvenient (12 CFR 1006.6(b)(1)); it is" + " " + ymd(li.day) + " " +
-               hhmm(li.tod) + " " + clock.name()});
+      d.reasons.push_back(inconvenientFailure(i, ctx.inconvenient[i], face, li));
     });
   }
 
   // next_allowed_at: intersect, clock by clock, the allowed UTC intervals. Search a day at a
   // time so the usual answer (later today or tomorrow) is found without building two weeks.
   const Timestamp horizon_end = ctx.at + options_.search_horizon;
+  Intervals allowed_iv, part, merged, blocked;
+  auto narrow = [&] {
+    intersect(allowed_iv, part, merged);
+    allowed_iv.swap(merged);
+  };
   Timestamp lo = ctx.at;
   while (lo < horizon_end && !d.next_allowed_at) {
     const Timestamp hi = std::min(horizon_end, lo + std::chrono::hours{24});
-    Intervals allowed_iv{{lo, hi}};
+    allowed_iv.assign(1, {lo, hi});
     for (const Rule& r : set.rules()) {
       if (allowed_iv.empty()) break;
       if (!ruleApplies(r, ctx, cands, options_)) continue;
       if (r.fixed_utc_offset) {
-        allowed_iv = intersect(
-            allowed_iv, ruleAllowed(set, r, Clockface{nullptr, *r.fixed_utc_offset}, lo, hi));
+        ruleAllowed(set, r, Clockface{nullptr, *r.fixed_utc_offset}, lo, hi, part);
+        narrow();
       } else {
         for (std::size_t z = 0; z < zones.size() && !allowed_iv.empty(); ++z) {
-          allowed_iv = intersect(allowed_iv, ruleAllowed(set, r, Clockface{zones[z], {}}, lo, hi));
+          ruleAllowed(set, r, Clockface{&zone_clock[z], {}}, lo, hi, part);
+          narrow();
         }
       }
     }
     for (std::size_t i = 0; i < ctx.inconvenient.size() && !allowed_iv.empty(); ++i) {
-      inconvenientClocks(i, [&](const Clockface& clock, LocalInstant) {
-        allowed_iv = intersect(allowed_iv, inconvenientAllowed(ctx.inconvenient[i], clock, lo, hi));
+      inconvenientClocks(i, [&](const Clockface& face, LocalInstant) {
+        inconvenientAllowed(ctx.inconvenient[i], face, lo, hi, blocked, part);
+        narrow();
       });
     }
     if (!allowed_iv.empty()) d.next_allowed_at = allowed_iv.front().begin;
