@@ -54,6 +54,9 @@ struct Request {
 };
 using RequestPtr = std::unique_ptr<Request>;
 
+// The longest a record answered with Ack::kWritten waits before its flush begins.
+constexpr std::chrono::milliseconds kWrittenFlushEvery{2};
+
 std::future<Result<uint64_t>> readyFuture(Status s) {
   std::promise<Result<uint64_t>> p;
   p.set_value(std::move(s));
@@ -437,14 +440,28 @@ void AuditLogImpl::handOff(std::vector<RequestPtr>& batch, uint64_t end) {
 }
 
 void AuditLogImpl::syncLoop() {
+  auto last_flush = std::chrono::steady_clock::now();
   for (;;) {
     uint64_t target = 0;
     {
       std::unique_lock lock(sync_mu_);
-      sync_cv_.wait(lock, [&] { return sync_stop_ || written_ > sync_started_; });
-      if (written_ <= sync_started_) return;  // stopping, and nothing left to flush
+      // An append waiting for the disk is flushed at once. Records only written (Ack::kWritten)
+      // are flushed at most kWrittenFlushEvery apart: back-to-back flushes cost a core's worth
+      // of kernel time here and delay the request threads (p99 11 ms at 4 connections).
+      for (;;) {
+        if (sync_stop_ && written_ <= sync_started_) return;  // nothing left to flush
+        if (written_ > sync_started_ &&
+            (sync_stop_ || !unsynced_.empty() ||
+             std::chrono::steady_clock::now() >= last_flush + kWrittenFlushEvery))
+          break;
+        if (written_ > sync_started_)
+          sync_cv_.wait_until(lock, last_flush + kWrittenFlushEvery);
+        else
+          sync_cv_.wait(lock);
+      }
       target = sync_started_ = written_;
     }
+    last_flush = std::chrono::steady_clock::now();
     Status s = ::fdatasync(log_fd_) == 0 ? checkLinked()
                                          : errnoStatus("cannot fdatasync", path("records.log"));
     if (!s.isOk()) fail(s);

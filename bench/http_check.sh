@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
 # POST /v1/calls/check under wrk, against nginx answering a fixed JSON body on the same
-# machine in the same run, so the result is a ratio that does not depend on the machine.
+# machine in the same run, so the results are ratios that do not depend on the machine.
 #
-#   bench/http_check.sh [BUILD_DIR]      (default build; needs a Release build of callwardend)
+#   bench/http_check.sh [BUILD_DIR]      (default build; use a Release build of callwardend)
+#   DURATION=10s  length of each wrk run
 #
-# Prints requests/s at 32 connections for both servers, their ratio, and p99 latency at 4
-# connections. Every check callwarden answers is a real decision: rule evaluation, a ledger
-# read and a durable (fsync'd, group-committed) audit record.
+# Two callwardend instances run side by side, one per audit.check_durability setting
+# (docs/adr/0002-check-record-durability.md): "flushed" answers once the check's audit record
+# is fdatasync'd, "written" once it is written to the file. For each, and for nginx, it prints
+# requests/s at 32 connections, the ratio to nginx, and p50/p99 latency at 4 connections.
+# Every check callwarden answers is a real decision: calling windows, the do-not-call lists,
+# consent, the Reg F ledger read, recording policy and a sealed audit record.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 duration=${DURATION:-10s}
 command -v wrk >/dev/null && command -v nginx >/dev/null || scripts/deps --with-test-tools
 work=$(mktemp -d /var/tmp/cw-http-bench.XXXXXX)
+pids=()
 cleanup() {
-  [[ -n "${cw_pid:-}" ]] && kill "$cw_pid" 2>/dev/null || true
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   [[ -f "$work/nginx.pid" ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$work"
@@ -23,20 +28,27 @@ trap cleanup EXIT
 
 token=bench-token-$RANDOM$RANDOM
 hash=$(printf %s "$token" | sha256sum | cut -d' ' -f1)
-mkdir -p "$work/keys"
-cat > "$work/callwarden.json" <<JSON
+
+start_callwarden() {  # name port durability
+  local dir="$work/$1"
+  mkdir -p "$dir/keys"
+  cat > "$dir/callwarden.json" <<JSON
 {
-  "server": {"host": "127.0.0.1", "port": 18080, "threads": 32},
-  "store": {"url": "sqlite:$work/callwarden.db"},
+  "server": {"host": "127.0.0.1", "port": $2, "threads": 32},
+  "store": {"url": "sqlite:$dir/callwarden.db"},
   "auth": {"keys": [{"name": "bench", "sha256": "$hash", "scopes": ["dialer"]}]},
   "policy": {"rules": "$PWD/data/rules/us.json", "data_dir": "$PWD/data"},
-  "audit": {"dir": "$work/audit", "kek_file": "$work/keys/kek", "signing_key_file": "$work/keys/sk"},
+  "audit": {"dir": "$dir/audit", "kek_file": "$dir/keys/kek", "signing_key_file": "$dir/keys/sk",
+            "check_durability": "$3"},
   "log": {"level": "warn"}
 }
 JSON
-"$build/bin/callwarden" keys init --config="$work/callwarden.json" >/dev/null
-"$build/bin/callwardend" --config="$work/callwarden.json" 2>"$work/callwardend.log" &
-cw_pid=$!
+  "$build/bin/callwarden" keys init --config="$dir/callwarden.json" >/dev/null
+  "$build/bin/callwardend" --config="$dir/callwarden.json" 2>"$dir/callwardend.log" &
+  pids+=($!)
+}
+start_callwarden flushed 18080 flushed
+start_callwarden written 18082 written
 
 # A collection check: window, internal do-not-call list, consent, the Reg F ledger read and
 # the audit record all run. (A telemarketing check would also need a fresh national list.)
@@ -65,24 +77,34 @@ wrk.body = '$body'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $token"
 LUA
-for _ in $(seq 50); do curl -sf localhost:18080/healthz >/dev/null && break; sleep 0.1; done
-curl -sf -XPOST -H 'Content-Type: application/json' -H "Authorization: Bearer $token" -d "$body" \
-  localhost:18080/v1/calls/check | grep -q '"decision":"allow"' || { echo "callwarden did not answer" >&2; exit 1; }
+for port in 18080 18082; do
+  for _ in $(seq 50); do curl -sf "localhost:$port/healthz" >/dev/null && break; sleep 0.1; done
+  curl -sf -XPOST -H 'Content-Type: application/json' -H "Authorization: Bearer $token" \
+    -d "$body" "localhost:$port/v1/calls/check" | grep -q '"decision":"allow"' ||
+    { echo "callwarden on $port did not answer" >&2; exit 1; }
+done
 
 run() {  # connections url -> wrk output
   wrk -t2 -c"$1" -d"$duration" --latency -s "$work/check.lua" "$2"
 }
 rps() { awk '/^Requests\/sec/ {print $2}'; }
-p99() { awk '/ 99%/ {print $2}'; }
+pct() { awk -v p="$1%" '$1 == p {print $2}'; }
 
-cw32=$(run 32 http://127.0.0.1:18080/v1/calls/check)
-ng32=$(run 32 http://127.0.0.1:18081/v1/calls/check)
-cw4=$(run 4 http://127.0.0.1:18080/v1/calls/check)
-ng4=$(run 4 http://127.0.0.1:18081/v1/calls/check)
-cw_rps=$(echo "$cw32" | rps)
-ng_rps=$(echo "$ng32" | rps)
-echo "callwarden  32 connections: $cw_rps req/s   4 connections p99: $(echo "$cw4" | p99)"
-echo "nginx       32 connections: $ng_rps req/s   4 connections p99: $(echo "$ng4" | p99)"
-echo "ratio callwarden/nginx at 32 connections: $(awk -v a="$cw_rps" -v b="$ng_rps" 'BEGIN {printf "%.3f", a / b}')"
-errors=$(echo "$cw32$cw4" | awk '/Non-2xx|Socket errors/' || true)
-[[ -z "$errors" ]] || echo "callwarden errors: $errors"
+declare -A r32 r4
+for target in nginx:18081 flushed:18080 written:18082; do
+  name=${target%%:*}
+  r32[$name]=$(run 32 "http://127.0.0.1:${target##*:}/v1/calls/check")
+  r4[$name]=$(run 4 "http://127.0.0.1:${target##*:}/v1/calls/check")
+done
+ng_rps=$(echo "${r32[nginx]}" | rps)
+printf '%-28s %12s %8s %10s %10s\n' server "req/s@32" ratio "p50@4" "p99@4"
+for name in nginx flushed written; do
+  label=$name
+  [[ $name == nginx ]] || label="callwarden ($name)"
+  r=$(echo "${r32[$name]}" | rps)
+  printf '%-28s %12s %8s %10s %10s\n' "$label" "$r" \
+    "$(awk -v a="$r" -v b="$ng_rps" 'BEGIN {printf "%.3f", a / b}')" \
+    "$(echo "${r4[$name]}" | pct 50)" "$(echo "${r4[$name]}" | pct 99)"
+  errors=$(echo "${r32[$name]}${r4[$name]}" | awk '/Non-2xx|Socket errors/' || true)
+  [[ -z "$errors" ]] || echo "  errors: $errors"
+done
