@@ -16,6 +16,7 @@
 #include "rules/FrequencyRuleLoader.h"
 #include "rules/NumberingPlanLoader.h"
 #include "store/Database.h"
+#include "store/SqliteAttemptLedger.h"
 #include "store/SqliteListStore.h"
 
 namespace cw = callwarden;
@@ -111,8 +112,10 @@ void BM_DncGateFactsExternal(benchmark::State& state) {
 }
 BENCHMARK(BM_DncGateFactsExternal);
 
-// The gate's decision without HTTP and without the audit fsync, with and without the list
-// read, on a ledger with no history: the list read's share of the in-process decision.
+// The gate's whole check without HTTP and without the audit fsync, with and without the list
+// read (internal list, the 1M-number national list, consent, RND): the list read's share of
+// a check. Arg 1: the ledger is the real SQLite one (a collection check reads its Reg F
+// history, as POST /v1/calls/check does) or one with no history and no I/O.
 using callwarden::testing::NoHistoryLedger;
 
 class NullAudit final : public cw::dialer::AuditTrail {
@@ -122,27 +125,39 @@ class NullAudit final : public cw::dialer::AuditTrail {
 
 void BM_GateCheck(benchmark::State& state) {
   static LookupFixture f(1000000);
+  static cw::store::SqliteAttemptLedger sqlite_ledger(*f.db);
   static auto windows =
       cw::rules::loadCallingWindowPolicy(std::string(CALLWARDEN_SOURCE_DIR) + "/data").value();
-  NoHistoryLedger ledger;
+  static auto rules =
+      cw::rules::loadFrequencyRules(std::string(CALLWARDEN_SOURCE_DIR) + "/data/rules/us.json")
+          .value();
+  NoHistoryLedger no_history;
+  cw::dialer::AttemptLedger& ledger =
+      state.range(1) != 0 ? static_cast<cw::dialer::AttemptLedger&>(sqlite_ledger) : no_history;
   NullAudit audit;
   cw::SystemClock clock;
   const bool with_lists = state.range(0) != 0;
   auto gate =
       with_lists
-          ? std::make_unique<cw::dialer::CallGate>(
-                windows, std::vector<cw::policy::FrequencyRule>{}, ledger, *f.store, audit, clock)
-          : std::make_unique<cw::dialer::CallGate>(
-                windows, std::vector<cw::policy::FrequencyRule>{}, ledger, audit, clock);
+          ? std::make_unique<cw::dialer::CallGate>(windows, rules, ledger, *f.store, audit, clock)
+          : std::make_unique<cw::dialer::CallGate>(windows, rules, ledger, audit, clock);
+  // The request bench/http_check.sh sends.
   cw::dialer::CallRequest req;
   req.call.to = "+13125550142";
-  req.call.purpose = cw::policy::Purpose::kTelemarketing;
+  req.call.purpose = cw::policy::Purpose::kDebtCollection;
+  req.subject_id = "S-1";
+  req.debts = {"D1"};
   req.call.at = cw::parseRfc3339("2026-07-15T16:00:00Z").value();
-  for (auto _ : state) benchmark::DoNotOptimize(gate->check(req, {"bench", "bench"}));
+  for (auto _ : state) {
+    auto d = gate->check(req, {"bench", "bench"});
+    if (!d.isOk() || !d->allowed) state.SkipWithError("the check did not allow the call");
+    benchmark::DoNotOptimize(d);
+  }
   state.SetItemsProcessed(state.iterations());
-  state.SetLabel(with_lists ? "with lists" : "without lists");
+  state.SetLabel(std::string(with_lists ? "with lists" : "without lists") +
+                 (state.range(1) != 0 ? ", SQLite ledger" : ", no-history ledger"));
 }
-BENCHMARK(BM_GateCheck)->Arg(0)->Arg(1);
+BENCHMARK(BM_GateCheck)->ArgsProduct({{0, 1}, {0, 1}})->ArgNames({"lists", "sqlite_ledger"});
 
 }  // namespace
 

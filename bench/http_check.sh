@@ -4,11 +4,14 @@
 #
 #   bench/http_check.sh [BUILD_DIR]      (default build; use a Release build of callwardend)
 #   DURATION=10s  length of each wrk run
+#   DNC_FILE=PATH  import this file (one 10-digit number per line) as the national do-not-call
+#                  list of both instances first, to see what a big list costs a check
 #
 # Two callwardend instances run side by side, one per audit.check_durability setting
 # (docs/adr/0002-check-record-durability.md): "flushed" answers once the check's audit record
 # is fdatasync'd, "written" once it is written to the file. For each, and for nginx, it prints
-# requests/s at 32 connections, the ratio to nginx, and p50/p99 latency at 4 connections.
+# requests/s at 32 connections, the ratio to nginx, the CPU time the server spent per request
+# at 32 connections (all its threads, user + system), and p50/p99 latency at 4 connections.
 # Every check callwarden answers is a real decision: calling windows, the do-not-call lists,
 # consent, the Reg F ledger read, recording policy and a sealed audit record.
 set -euo pipefail
@@ -44,9 +47,15 @@ start_callwarden() {  # name port durability
 }
 JSON
   "$build/bin/callwarden" keys init --config="$dir/callwarden.json" >/dev/null
+  if [[ -n "${DNC_FILE:-}" ]]; then
+    "$build/bin/callwarden" dnc import --config="$dir/callwarden.json" --list national \
+      --obtained "$(date -u +%F)" "$DNC_FILE" >/dev/null
+  fi
   "$build/bin/callwardend" --config="$dir/callwarden.json" 2>"$dir/callwardend.log" &
   pids+=($!)
+  server_pid[$1]=$!
 }
+declare -A server_pid
 start_callwarden flushed 18080 flushed
 start_callwarden written 18082 written
 
@@ -87,23 +96,35 @@ done
 run() {  # connections url -> wrk output
   wrk -t2 -c"$1" -d"$duration" --latency -s "$work/check.lua" "$2"
 }
+cpu_ticks() {  # pids... -> user + system clock ticks so far, summed
+  local t=0 p
+  for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+  echo "$t"
+}
 rps() { awk '/^Requests\/sec/ {print $2}'; }
 pct() { awk -v p="$1%" '$1 == p {print $2}'; }
 
-declare -A r32 r4
+server_pid[nginx]=$(pgrep -f "nginx: worker process" -P "$(cat "$work/nginx.pid")" | tr '\n' ' ')
+declare -A r32 r4 cpu
+hz=$(getconf CLK_TCK)
 for target in nginx:18081 flushed:18080 written:18082; do
   name=${target%%:*}
+  # shellcheck disable=SC2086  # nginx has several worker pids
+  t0=$(cpu_ticks ${server_pid[$name]})
   r32[$name]=$(run 32 "http://127.0.0.1:${target##*:}/v1/calls/check")
+  t1=$(cpu_ticks ${server_pid[$name]})
+  n=$(echo "${r32[$name]}" | awk '/requests in/ {print $1}')
+  cpu[$name]=$(awk -v t=$((t1 - t0)) -v hz="$hz" -v n="$n" 'BEGIN {printf "%.0f", t * 1e6 / hz / n}')
   r4[$name]=$(run 4 "http://127.0.0.1:${target##*:}/v1/calls/check")
 done
 ng_rps=$(echo "${r32[nginx]}" | rps)
-printf '%-28s %12s %8s %10s %10s\n' server "req/s@32" ratio "p50@4" "p99@4"
+printf '%-28s %12s %8s %12s %10s %10s\n' server "req/s@32" ratio "CPU µs/req" "p50@4" "p99@4"
 for name in nginx flushed written; do
   label=$name
   [[ $name == nginx ]] || label="callwarden ($name)"
   r=$(echo "${r32[$name]}" | rps)
-  printf '%-28s %12s %8s %10s %10s\n' "$label" "$r" \
-    "$(awk -v a="$r" -v b="$ng_rps" 'BEGIN {printf "%.3f", a / b}')" \
+  printf '%-28s %12s %8s %12s %10s %10s\n' "$label" "$r" \
+    "$(awk -v a="$r" -v b="$ng_rps" 'BEGIN {printf "%.3f", a / b}')" "${cpu[$name]}" \
     "$(echo "${r4[$name]}" | pct 50)" "$(echo "${r4[$name]}" | pct 99)"
   errors=$(echo "${r32[$name]}${r4[$name]}" | awk '/Non-2xx|Socket errors/' || true)
   [[ -z "$errors" ]] || echo "  errors: $errors"

@@ -68,8 +68,12 @@ recording::RecordingDecision RecordingControl::decide(
     if (j.isOk()) jurisdictions = *j;
   }
   subject.jurisdictions = std::move(jurisdictions);
-  auto consent = store_.hasRecordingConsent(subject_id, to, clock_.now());
-  subject.recording_consent = consent.isOk() && *consent;  // unsure: no consent
+  // Only an EU/UK subject's decision depends on a recording consent; asking the store for
+  // everyone else would add a database read to every call check for nothing.
+  if (recording::isEuOrUkSubject(subject.to, subject.zones)) {
+    auto consent = store_.hasRecordingConsent(subject_id, to, clock_.now());
+    subject.recording_consent = consent.isOk() && *consent;  // unsure: no consent
+  }
   return policy_.decide(subject);
 }
 
