@@ -103,6 +103,10 @@ bool KeepAliveConnection::answer(Poco::Net::HTTPServerSession& session) {
   try {
     Poco::Net::HTTPServerResponseImpl response(session);
     Poco::Net::HTTPServerRequestImpl request(response, session, factory_.params_.get());
+    // Poco reads any third word of the request line as the version and would echo it back.
+    const std::string& version = request.getVersion();
+    if (version != Poco::Net::HTTPMessage::HTTP_1_1 && version != Poco::Net::HTTPMessage::HTTP_1_0)
+      throw Poco::Net::MessageException("unsupported HTTP version");
     response.setDate(Poco::Timestamp());
     response.setVersion(request.getVersion());
     response.setKeepAlive(params.getKeepAlive() && request.getKeepAlive() &&
@@ -119,6 +123,7 @@ bool KeepAliveConnection::answer(Poco::Net::HTTPServerSession& session) {
   } catch (const Poco::Net::NoMessageException&) {
     return false;  // the peer closed between requests
   } catch (const Poco::Net::MessageException&) {
+    // A request Poco cannot parse, or one refused above, before any handler answered it.
     sendError(session, Poco::Net::HTTPResponse::HTTP_BAD_REQUEST);
     return false;
   }
