@@ -2,7 +2,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -52,15 +52,46 @@ Hash Sha256::digest(std::string_view a, std::string_view b, std::string_view c) 
   return finish();
 }
 
-Hash hmacSha256(const uint8_t* key, size_t key_len, std::string_view data) {
-  Hash h;
-  unsigned int len = 0;
-  if (HMAC(EVP_sha256(), key, static_cast<int>(key_len),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), h.data(),
-           &len) == nullptr) {
-    fatal("HMAC");
+namespace {
+// Fetched once: HMAC() in OpenSSL 3 is EVP_Q_mac, which fetches HMAC and SHA-256 again on
+// every call. A fetched EVP_MAC is immutable and may be shared by threads.
+EVP_MAC* hmacMac() {
+  static EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  return mac;
+}
+}  // namespace
+
+HmacSha256::HmacSha256(const uint8_t* key, size_t key_len) : keyed_(nullptr) {
+  // EVP_MAC_init reads a null key as "keep the current one"; an empty key is still a key.
+  static const uint8_t kNoKey = 0;
+  if (key == nullptr) key = &kNoKey;
+  char digest[] = "SHA256";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                               OSSL_PARAM_construct_end()};
+  if (hmacMac() == nullptr || (keyed_ = EVP_MAC_CTX_new(hmacMac())) == nullptr ||
+      EVP_MAC_init(keyed_, key, key_len, params) != 1) {
+    fatal("EVP_MAC_init(HMAC-SHA256)");
   }
+}
+HmacSha256::~HmacSha256() {
+  EVP_MAC_CTX_free(keyed_);  // the HMAC provider wipes the key it holds
+}
+Hash HmacSha256::mac(std::string_view data) const {
+  // Duplicating only reads the keyed context, so concurrent calls need no lock.
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(keyed_);
+  Hash h;
+  size_t len = 0;
+  const bool ok =
+      ctx != nullptr &&
+      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1 &&
+      EVP_MAC_final(ctx, h.data(), &len, h.size()) == 1 && len == h.size();
+  EVP_MAC_CTX_free(ctx);
+  if (!ok) fatal("HMAC-SHA256");
   return h;
+}
+
+Hash hmacSha256(const uint8_t* key, size_t key_len, std::string_view data) {
+  return HmacSha256(key, key_len).mac(data);
 }
 
 namespace {

@@ -14,6 +14,7 @@
 #include "common/Result.h"
 
 typedef struct evp_md_ctx_st EVP_MD_CTX;
+typedef struct evp_mac_ctx_st EVP_MAC_CTX;
 typedef struct evp_pkey_st EVP_PKEY;
 
 namespace callwarden::audit {
@@ -41,6 +42,24 @@ class Sha256 {
   EVP_MD_CTX* ctx_;
 };
 
+/// HMAC-SHA256 under one fixed key, for callers that MAC many messages with it. The key is
+/// set up (padded and hashed) once; mac() works on a copy of that keyed context, so mac() is
+/// const and may be called from several threads at once.
+class HmacSha256 {
+ public:
+  HmacSha256(const uint8_t* key, size_t key_len);
+  ~HmacSha256();
+  HmacSha256(HmacSha256&& o) noexcept : keyed_(o.keyed_) { o.keyed_ = nullptr; }
+  HmacSha256(const HmacSha256&) = delete;
+  HmacSha256& operator=(const HmacSha256&) = delete;
+  HmacSha256& operator=(HmacSha256&&) = delete;
+  Hash mac(std::string_view data) const;
+
+ private:
+  EVP_MAC_CTX* keyed_;
+};
+
+/// One-off HMAC-SHA256; use HmacSha256 when the same key MACs many messages.
 Hash hmacSha256(const uint8_t* key, size_t key_len, std::string_view data);
 
 /// AES-256-GCM with a 96-bit nonce and a 128-bit tag. `out` receives the ciphertext (same

@@ -108,8 +108,10 @@ Status appendFrame(std::string& out, const RecordHeader& header, std::string_vie
     putBytes(out, seal->subject_id.data(), 16);
     putU32(out, seal->dek_version);
     const size_t aad_end = out.size();
+    // A GCM nonce must never repeat under a DEK but is stored in the clear: buffered CSPRNG
+    // output is enough (see nonSecretRandomBytes).
     Nonce12 nonce;
-    randomBytes(nonce.data(), nonce.size());
+    nonSecretRandomBytes(nonce.data(), nonce.size());
     Tag16 tag;
     std::string ct;
     Status s = aesGcmSeal(seal->dek, nonce, std::string_view(out).substr(start, aad_end - start),

@@ -99,11 +99,19 @@ Result<SubjectStates> readSubjectStates(const std::string& path) {
   return out;
 }
 
-SubjectKeyStore::SubjectKeyStore(std::string path, const Key32& kek)
-    : path_(std::move(path)), kek_(kek) {
+namespace {
+// index key = HMAC-SHA256(KEK, label). Only the keyed HMAC context keeps it afterwards.
+HmacSha256 indexMac(const Key32& kek) {
   static constexpr std::string_view kLabel = "callwarden/audit/subject-index/v1";
-  index_key_ = hmacSha256(kek_.data(), kek_.size(), kLabel);
+  Key32 index_key = hmacSha256(kek.data(), kek.size(), kLabel);
+  HmacSha256 mac(index_key.data(), index_key.size());
+  OPENSSL_cleanse(index_key.data(), index_key.size());
+  return mac;
 }
+}  // namespace
+
+SubjectKeyStore::SubjectKeyStore(std::string path, const Key32& kek)
+    : path_(std::move(path)), kek_(kek), index_mac_(indexMac(kek)) {}
 
 Result<std::unique_ptr<SubjectKeyStore>> SubjectKeyStore::open(const std::string& path,
                                                                const Key32& kek, bool repair,
@@ -173,7 +181,7 @@ SubjectKeyStore::~SubjectKeyStore() {
 }
 
 Hash SubjectKeyStore::indexOf(const std::string& subject_key) const {
-  return hmacSha256(index_key_.data(), index_key_.size(), subject_key);
+  return index_mac_.mac(subject_key);
 }
 
 std::string SubjectKeyStore::encodeEntry(const SubjectId& id, const Entry& e) const {

@@ -87,7 +87,7 @@ class SubjectKeyStore {
 
   const std::string path_;
   Key32 kek_;
-  Key32 index_key_;
+  const HmacSha256 index_mac_;  // keyed with the index key; every check looks a subject up
   mutable std::mutex mu_;
   std::map<SubjectId, Entry> entries_;
   std::map<Hash, SubjectId> by_index_;

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "common/Hex.h"
 
@@ -22,20 +23,42 @@ std::vector<uint8_t> randomBytes(size_t n) {
   return v;
 }
 
-std::string randomId(const std::string& prefix) {
-  // Ids come from a per-thread buffer of CSPRNG output, refilled 64 ids at a time: a
-  // RAND_bytes call costs microseconds (DRBG locking and a fork check), and every request
-  // draws two ids. Ids are public, so keeping unread output in memory reveals nothing secret;
-  // key material never comes from here (randomBytes above).
-  constexpr size_t kIdBytes = 16;
-  thread_local uint8_t pool[64 * kIdBytes];
-  thread_local size_t used = sizeof pool;
-  if (used == sizeof pool) {
-    randomBytes(pool, sizeof pool);
+namespace {
+
+// The next `n` bytes (n <= kPoolSize) of this thread's buffer of CSPRNG output.
+//
+// A RAND_bytes call costs microseconds (DRBG locking and a fork check), and every request
+// draws two ids and a GCM nonce. The bytes are still OpenSSL DRBG output, each handed out
+// once; what an id or a nonce needs is to be unique (a repeated GCM nonce under one key
+// breaks GCM), not secret, as both are stored in the clear. Buffering gives up RAND_bytes'
+// fork detection, which callwarden does not need: it never forks after start, and each
+// thread has its own buffer.
+constexpr size_t kPoolSize = 1024;
+const uint8_t* takeBuffered(size_t n) {
+  thread_local uint8_t pool[kPoolSize];
+  thread_local size_t used = kPoolSize;
+  if (kPoolSize - used < n) {
+    randomBytes(pool, kPoolSize);  // the unused tail is dropped, never handed out
     used = 0;
   }
-  const uint8_t* b = pool + used;
-  used += kIdBytes;
+  const uint8_t* p = pool + used;
+  used += n;
+  return p;
+}
+
+}  // namespace
+
+void nonSecretRandomBytes(uint8_t* out, size_t n) {
+  if (n > kPoolSize) {
+    randomBytes(out, n);
+    return;
+  }
+  std::memcpy(out, takeBuffered(n), n);
+}
+
+std::string randomId(const std::string& prefix) {
+  constexpr size_t kIdBytes = 16;
+  const uint8_t* b = takeBuffered(kIdBytes);
   std::string id;
   id.reserve(prefix.size() + 1 + 2 * kIdBytes);
   id.append(prefix).push_back('_');

@@ -1,10 +1,12 @@
 // Known-answer tests: RFC 6962 roots (our own vectors from tools/rfc6962_vectors.py), RFC 8032
-// Ed25519 TEST 1-3, AES-256-GCM (McGrew & Viega GCM spec, test cases 13 and 14).
+// Ed25519 TEST 1-3, AES-256-GCM (McGrew & Viega GCM spec, test cases 13 and 14), HMAC-SHA-256
+// (RFC 4231 test cases 1-7).
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "audit/Crypto.h"
 #include "audit/Merkle.h"
@@ -115,6 +117,62 @@ TEST(AuditVectors, AesGcmKat) {
   EXPECT_FALSE(aesGcmOpen(key, nonce, "aad", ct, tag, plain));
   tag[0] ^= 1;
   EXPECT_FALSE(aesGcmOpen(key, nonce, "", ct, tag, plain));
+}
+
+struct HmacCase {
+  std::string key, data, mac;  // mac may be truncated (test case 5)
+};
+std::vector<HmacCase> rfc4231() {
+  const std::string big_key(131, '\xaa');
+  return {
+      {std::string(20, '\x0b'), "Hi There",
+       "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"},
+      {"Jefe", "what do ya want for nothing?",
+       "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"},
+      {std::string(20, '\xaa'), std::string(50, '\xdd'),
+       "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe"},
+      {bytesOf("0102030405060708090a0b0c0d0e0f10111213141516171819"), std::string(50, '\xcd'),
+       "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b"},
+      {std::string(20, '\x0c'), "Test With Truncation", "a3b6167473100ee06e0c796c2955552b"},
+      {big_key, "Test Using Larger Than Block-Size Key - Hash Key First",
+       "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"},
+      {big_key,
+       "This is a test using a larger than block-size key and a larger than block-size data. "
+       "The key needs to be hashed before being used by the HMAC algorithm.",
+       "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2"},
+  };
+}
+const uint8_t* keyBytes(const std::string& k) {
+  return reinterpret_cast<const uint8_t*>(k.data());
+}
+
+TEST(AuditVectors, HmacSha256Rfc4231) {
+  for (const auto& c : rfc4231()) {
+    EXPECT_EQ(hexOf(hmacSha256(keyBytes(c.key), c.key.size(), c.data)).substr(0, c.mac.size()),
+              c.mac);
+    // The keyed context is only copied by mac(), so it gives the same answer every time.
+    const HmacSha256 keyed(keyBytes(c.key), c.key.size());
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_EQ(hexOf(keyed.mac(c.data)).substr(0, c.mac.size()), c.mac) << c.data;
+    }
+  }
+  // Not in RFC 4231: an empty key is a valid HMAC key, not "no key".
+  EXPECT_EQ(hexOf(hmacSha256(nullptr, 0, "")),
+            "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+}
+
+TEST(AuditVectors, HmacSha256KeyedIsSafeToShareBetweenThreads) {
+  const auto cases = rfc4231();
+  const HmacSha256 keyed(keyBytes(cases[6].key), cases[6].key.size());
+  std::vector<int> wrong(4, 0);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < wrong.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 2000; ++i) wrong[t] += hexOf(keyed.mac(cases[6].data)) != cases[6].mac;
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int w : wrong) EXPECT_EQ(w, 0);
 }
 
 TEST(AuditVectors, Base64RoundTripAndStrictness) {

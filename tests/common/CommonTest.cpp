@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <set>
+#include <thread>
+#include <vector>
+
 #include "common/ConstantTime.h"
 #include "common/Hex.h"
 #include "common/PhoneMask.h"
@@ -33,6 +37,10 @@ TEST(Hex, RoundTrips) {
 
 TEST(Sha256, KnownAnswer) {
   EXPECT_EQ(sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  // FIPS 180-4 two-block message.
+  EXPECT_EQ(sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }
 
 TEST(Random, IdsAreDistinctAndPrefixed) {
@@ -40,6 +48,35 @@ TEST(Random, IdsAreDistinctAndPrefixed) {
   EXPECT_NE(a, b);
   EXPECT_EQ(a.rfind("dec_", 0), 0u);
   EXPECT_EQ(a.size(), 4u + 32u);
+}
+
+TEST(Random, NonSecretBytesNeverRepeatAcrossCallsAndThreads) {
+  // 12-byte draws (GCM nonces) do not divide the 1 KiB buffer, so refills drop a tail; every
+  // draw must still be fresh, within a thread and between threads.
+  constexpr int kThreads = 4, kDraws = 20000;
+  std::vector<std::vector<std::string>> drawn(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&drawn, t] {
+      uint8_t b[12];
+      for (int i = 0; i < kDraws; ++i) {
+        nonSecretRandomBytes(b, sizeof b);
+        drawn[t].emplace_back(reinterpret_cast<const char*>(b), sizeof b);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<std::string> distinct;
+  for (const auto& v : drawn) distinct.insert(v.begin(), v.end());
+  EXPECT_EQ(distinct.size(), size_t{kThreads} * kDraws);
+}
+
+TEST(Random, NonSecretBytesServeRequestsLargerThanTheBuffer) {
+  std::vector<uint8_t> a(4096), b(4096);
+  nonSecretRandomBytes(a.data(), a.size());
+  nonSecretRandomBytes(b.data(), b.size());
+  EXPECT_NE(a, b);
+  EXPECT_NE(a, std::vector<uint8_t>(4096, 0));
 }
 
 TEST(Result, CarriesValueOrStatus) {
