@@ -120,6 +120,7 @@ Status loadPolicy(Service::Parts& p) {
   const size_t frequency_rule_count = frequency->size();
   p.ledger = std::make_unique<store::SqliteAttemptLedger>(*p.db);
   p.lists = std::make_unique<store::SqliteListStore>(*p.db);
+  p.ledger->readListsToo();  // same database: a check reads history and lists in one go
   p.list_admin = std::make_unique<dialer::ListAdmin>(*p.lists, *p.trail, *p.clock);
   p.gate = std::make_unique<dialer::CallGate>(p.windows, std::move(frequency).value(), *p.ledger,
                                               *p.lists, *p.trail, *p.clock, gate_options);

@@ -13,6 +13,7 @@
 
 #include "common/Clock.h"
 #include "common/Status.h"
+#include "dialer/ListStore.h"
 #include "dialer/TelephonyRecords.h"
 #include "policy/FrequencyPolicy.h"
 
@@ -91,6 +92,13 @@ class LedgerTxn {
   /// Times the consumer designated inconvenient (Reg F 1006.6(b)(1)(i)), intersected into
   /// every window; replaced as a whole.
   virtual std::vector<policy::LocalInterval> inconvenientTimes(const std::string& subject_id) = 0;
+  /// The do-not-call, consent and RND facts of a call read in this same transaction, when the
+  /// ledger shares its database with the ListStore (one read transaction per check instead of
+  /// two); nullopt means the gate asks the ListStore itself.
+  virtual std::optional<GateFacts> gateFacts(const std::string& /*to_e164*/,
+                                             const std::string& /*subject_id*/) {
+    return std::nullopt;
+  }
   virtual void setInconvenientTimes(const std::string& subject_id,
                                     const std::vector<policy::LocalInterval>& intervals) = 0;
 

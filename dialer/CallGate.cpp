@@ -145,10 +145,16 @@ CallGate::CallGate(std::shared_ptr<const policy::CallingWindowPolicy> windows,
       clock_(clock),
       options_(options) {}
 
-CallGate::ListView CallGate::readLists(const CallRequest& request) const {
+CallGate::ListView CallGate::readLists(const CallRequest& request, LedgerTxn* txn) const {
   ListView v;
   if (lists_ == nullptr) return v;
   v.wired = true;
+  if (txn != nullptr) {
+    if (auto facts = txn->gateFacts(request.call.to, request.subject_id)) {
+      v.facts = std::move(*facts);
+      return v;
+    }
+  }
   auto facts = lists_->gateFacts(request.call.to, request.subject_id);
   if (!facts.isOk()) {
     v.failed = true;
@@ -344,12 +350,14 @@ GateDecision CallGate::finish(Evaluation& e, const CallRequest& request, const C
 
 Result<GateDecision> CallGate::check(const CallRequest& request, const Caller& caller) const {
   Evaluation e;
-  const ListView lists = readLists(request);
+  ListView lists;
   Status s = ledger_.read([&](LedgerTxn& txn) {
+    lists = readLists(request, &txn);
     e = evaluate(request, &txn, lists);
     return Status::ok();
   });
   if (!s.isOk()) {
+    lists = readLists(request, nullptr);
     e = evaluate(request, nullptr, lists);
     e.store_failed = true;
     e.store_error = s.message();
@@ -361,7 +369,7 @@ Result<GateDecision> CallGate::check(const CallRequest& request, const Caller& c
 Result<GateDecision> CallGate::reserve(const CallRequest& request, const Caller& caller) const {
   Evaluation e;
   Reservation r;
-  const ListView lists = readLists(request);
+  const ListView lists = readLists(request, nullptr);
   Status s = ledger_.write([&](LedgerTxn& txn) {
     e = evaluate(request, &txn, lists);
     if (!e.allowed()) return Status::ok();  // nothing to record

@@ -114,7 +114,8 @@ class CallGate {
   struct ListView;
   /// Read before the ledger transaction (their own snapshot), so the ledger's group-commit
   /// writer never waits on them.
-  ListView readLists(const CallRequest& request) const;
+  /// From `txn` when its ledger can read the lists (LedgerTxn::gateFacts), else the ListStore.
+  ListView readLists(const CallRequest& request, LedgerTxn* txn) const;
   Evaluation evaluate(const CallRequest& request, LedgerTxn* txn, const ListView& lists) const;
   GateDecision finish(Evaluation& e, const CallRequest& request, const Caller& caller,
                       const char* action) const;

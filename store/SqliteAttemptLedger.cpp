@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "store/SqliteConnection.h"
+#include "store/SqliteListStore.h"
 #include "store/SqliteTwilioLedger.h"
 
 namespace callwarden::store {
@@ -43,7 +44,13 @@ dialer::ReservationState parseState(const std::string& s) {
 
 class SqlTxn final : public dialer::LedgerTxn {
  public:
-  explicit SqlTxn(SqliteConnection& c) : c_(c) {}
+  explicit SqlTxn(SqliteConnection& c, bool lists = false) : c_(c), lists_(lists) {}
+
+  std::optional<dialer::GateFacts> gateFacts(const std::string& to,
+                                             const std::string& subject_id) override {
+    if (!lists_) return std::nullopt;
+    return SqliteListStore::gateFactsOn(c_, to, subject_id);
+  }
 
   std::map<std::string, std::string> debtGroups(const std::string& subject_id) override {
     std::map<std::string, std::string> out;
@@ -346,6 +353,7 @@ class SqlTxn final : public dialer::LedgerTxn {
   }
 
   SqliteConnection& c_;
+  const bool lists_;  // SqliteAttemptLedger::readListsToo()
 };
 
 }  // namespace
@@ -447,7 +455,7 @@ Status SqliteAttemptLedger::read(const std::function<Status(dialer::LedgerTxn&)>
     conn.exec("BEGIN");
     Status s;
     try {
-      SqlTxn txn(conn);
+      SqlTxn txn(conn, lists_in_reads_);
       s = job(txn);
     } catch (...) {
       conn.exec("ROLLBACK");

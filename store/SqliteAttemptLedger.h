@@ -26,6 +26,10 @@ class SqliteAttemptLedger final : public dialer::AttemptLedger {
 
   Status write(const std::function<Status(dialer::LedgerTxn&)>& job) override;
   Status read(const std::function<Status(dialer::LedgerTxn&)>& job) override;
+  /// The do-not-call lists live in this ledger's database (a SqliteListStore on the same
+  /// Database): read transactions then answer LedgerTxn::gateFacts, so a call check reads
+  /// history and lists in one transaction. Call before the ledger is used.
+  void readListsToo() { lists_in_reads_ = true; }
 
  private:
   struct Job;
@@ -35,6 +39,7 @@ class SqliteAttemptLedger final : public dialer::AttemptLedger {
   Database& db_;
   const size_t max_batch_;
   SqlitePool readers_;
+  bool lists_in_reads_ = false;
   std::unique_ptr<SqliteConnection> writer_conn_;  // used only by the writer thread
   std::mutex mutex_;
   std::condition_variable cv_;

@@ -27,7 +27,12 @@ class Stmt {
     if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK)
       throw SqlError(std::string("prepare: ") + sqlite3_errmsg(db));
   }
-  ~Stmt() { sqlite3_finalize(s_); }
+  /// Borrows a statement that another owner prepared and will finalize (the statement cache
+  /// of a SqliteConnection).
+  Stmt(sqlite3* db, sqlite3_stmt* borrowed) : db_(db), s_(borrowed), owned_(false) {}
+  ~Stmt() {
+    if (owned_) sqlite3_finalize(s_);
+  }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
 
@@ -67,6 +72,7 @@ class Stmt {
   }
   sqlite3* db_;
   sqlite3_stmt* s_ = nullptr;
+  bool owned_ = true;
 };
 
 void exec(sqlite3* db, const char* sql) {
@@ -147,6 +153,23 @@ constexpr const char* kServedLists =
     "          AND n.number = ?1) "
     "FROM dnc_list l JOIN dnc_generation g ON g.id = l.current_generation ORDER BY l.name";
 
+constexpr const char* kInternalSql = "SELECT added_at, reason FROM dnc_internal WHERE number = ?1";
+
+// No temporary b-tree may appear in this plan: SQLite builds and frees one on every run, and
+// that cost more than the rest of a call check (page faults and heap trims each time). So
+// UNION ALL over disjoint branches rather than UNION, and `+scope` so that the IN list is
+// tested row by row instead of driving the index through an ephemeral table.
+constexpr const char* kConsentsSql =
+    "SELECT id, subject_id, phone, scope, action, received_at, valid_until, seq "
+    "FROM consent WHERE +scope IN ('telemarketing', 'robocall') AND phone = ?1 "
+    "UNION ALL SELECT id, subject_id, phone, scope, action, received_at, valid_until, seq "
+    "FROM consent WHERE ?2 <> '' AND subject_id = ?2 AND phone <> ?1 "
+    "AND +scope IN ('telemarketing', 'robocall')";
+
+constexpr const char* kRndSql =
+    "SELECT result, disconnected_on, queried_at FROM rnd_answer "
+    "WHERE number = ?1 ORDER BY queried_at DESC, id DESC LIMIT 20";
+
 void readMemberships(Stmt& internal, Stmt& lists, policy::NanpNumber number,
                      std::vector<dialer::DncMembership>& out,
                      std::optional<policy::Date>* national) {
@@ -177,6 +200,47 @@ void readMemberships(Stmt& internal, Stmt& lists, policy::NanpNumber number,
     m.obtained = dateOrNull(lists.text(2));
     if (!lists.isNull(3)) m.imported_at = fromMicros(lists.i64(3));
     out.push_back(std::move(m));
+  }
+}
+
+// The gate's per-call read: memberships, the national list's date, consents and RND answers.
+// The caller holds one read transaction around it, so every statement sees one snapshot.
+void readFacts(Stmt& internal, Stmt& lists, Stmt& consents, Stmt& rnd, const std::string& to,
+               const std::string& subject_id, dialer::GateFacts& f) {
+  {
+    // A number outside the NANP is on no US list; -1 matches no row.
+    const policy::NanpNumber number = policy::nanpFromE164(to).value_or(-1);
+    readMemberships(internal, lists, number, f.memberships, &f.national_obtained);
+    consents.reset();
+    consents.bind(1, to).bind(2, subject_id);
+    while (consents.step()) {
+      policy::ConsentEvent e;
+      e.id = consents.text(0);
+      e.subject_id = consents.text(1);
+      e.phone = consents.text(2);
+      e.scope = consents.text(3);
+      e.grant = consents.text(4) == "grant";
+      e.received_at = fromMicros(consents.i64(5));
+      if (!consents.isNull(6)) e.valid_until = fromMicros(consents.i64(6));
+      e.seq = consents.i64(7);
+      f.consents.push_back(std::move(e));
+    }
+    rnd.reset();
+    rnd.bind(1, number);
+    while (rnd.step()) {
+      policy::RndAnswer a;
+      auto r = policy::parseRndResult(rnd.text(0));
+      if (!r) throw SqlError("bad rnd_answer.result");
+      a.result = *r;
+      if (!rnd.isNull(1)) a.disconnected_on = dateOrNull(rnd.text(1));
+      a.queried_at = fromMicros(rnd.i64(2));
+      f.rnd.push_back(a);
+    }
+    // Leave no statement holding its read snapshot open past the transaction.
+    internal.reset();
+    lists.reset();
+    consents.reset();
+    rnd.reset();
   }
 }
 
@@ -280,23 +344,10 @@ SqliteListStore::ReaderLease SqliteListStore::acquireReader() {
   exec(r->db, "PRAGMA mmap_size=1073741824");
   r->begin = std::make_unique<Stmt>(r->db, "BEGIN");
   r->commit = std::make_unique<Stmt>(r->db, "COMMIT");
-  r->internal =
-      std::make_unique<Stmt>(r->db, "SELECT added_at, reason FROM dnc_internal WHERE number = ?1");
+  r->internal = std::make_unique<Stmt>(r->db, kInternalSql);
   r->lists = std::make_unique<Stmt>(r->db, kServedLists);
-  // No temporary b-tree may appear in this plan: SQLite builds and frees one on every run,
-  // and that cost more than the rest of a call check (page faults and heap trims each time).
-  // So UNION ALL over disjoint branches rather than UNION, and `+scope` so that the IN list
-  // is tested row by row instead of driving the index through an ephemeral table.
-  r->consents = std::make_unique<Stmt>(
-      r->db,
-      "SELECT id, subject_id, phone, scope, action, received_at, valid_until, seq "
-      "FROM consent WHERE +scope IN ('telemarketing', 'robocall') AND phone = ?1 "
-      "UNION ALL SELECT id, subject_id, phone, scope, action, received_at, valid_until, seq "
-      "FROM consent WHERE ?2 <> '' AND subject_id = ?2 AND phone <> ?1 "
-      "AND +scope IN ('telemarketing', 'robocall')");
-  r->rnd = std::make_unique<Stmt>(r->db,
-                                  "SELECT result, disconnected_on, queried_at FROM rnd_answer "
-                                  "WHERE number = ?1 ORDER BY queried_at DESC, id DESC LIMIT 20");
+  r->consents = std::make_unique<Stmt>(r->db, kConsentsSql);
+  r->rnd = std::make_unique<Stmt>(r->db, kRndSql);
   return ReaderLease{this, std::move(r)};
 }
 
@@ -331,7 +382,7 @@ Result<dialer::GateFacts> SqliteListStore::gateFacts(const std::string& to,
     {
       // One read transaction: every query below sees the same WAL snapshot.
       TxnGuard txn(r.db, *r.begin, *r.commit);
-      readFacts(r, to, subject_id, f);
+      readFacts(*r.internal, *r.lists, *r.consents, *r.rnd, to, subject_id, f);
       // Ending a read transaction with ROLLBACK makes SQLite drop its page cache; COMMIT of
       // a read-only transaction changes nothing and keeps the cache warm.
       txn.commit();
@@ -341,45 +392,20 @@ Result<dialer::GateFacts> SqliteListStore::gateFacts(const std::string& to,
   });
 }
 
-void SqliteListStore::readFacts(Reader& r, const std::string& to, const std::string& subject_id,
-                                dialer::GateFacts& f) {
-  {
-    // A number outside the NANP is on no US list; -1 matches no row.
-    const policy::NanpNumber number = policy::nanpFromE164(to).value_or(-1);
-    readMemberships(*r.internal, *r.lists, number, f.memberships, &f.national_obtained);
-    Stmt& consents = *r.consents;
-    consents.reset();
-    consents.bind(1, to).bind(2, subject_id);
-    while (consents.step()) {
-      policy::ConsentEvent e;
-      e.id = consents.text(0);
-      e.subject_id = consents.text(1);
-      e.phone = consents.text(2);
-      e.scope = consents.text(3);
-      e.grant = consents.text(4) == "grant";
-      e.received_at = fromMicros(consents.i64(5));
-      if (!consents.isNull(6)) e.valid_until = fromMicros(consents.i64(6));
-      e.seq = consents.i64(7);
-      f.consents.push_back(std::move(e));
-    }
-    Stmt& rnd = *r.rnd;
-    rnd.reset();
-    rnd.bind(1, number);
-    while (rnd.step()) {
-      policy::RndAnswer a;
-      auto r = policy::parseRndResult(rnd.text(0));
-      if (!r) throw SqlError("bad rnd_answer.result");
-      a.result = *r;
-      if (!rnd.isNull(1)) a.disconnected_on = dateOrNull(rnd.text(1));
-      a.queried_at = fromMicros(rnd.i64(2));
-      f.rnd.push_back(a);
-    }
-    // Leave no statement holding its read snapshot open past the transaction.
-    r.internal->reset();
-    r.lists->reset();
-    consents.reset();
-    rnd.reset();
+dialer::GateFacts SqliteListStore::gateFactsOn(SqliteConnection& conn, const std::string& to,
+                                               const std::string& subject_id) {
+  sqlite3* db = conn.handle();
+  Stmt internal(db, conn.statement(kInternalSql));
+  Stmt lists(db, conn.statement(kServedLists));
+  Stmt consents(db, conn.statement(kConsentsSql));
+  Stmt rnd(db, conn.statement(kRndSql));
+  dialer::GateFacts f;
+  try {
+    readFacts(internal, lists, consents, rnd, to, subject_id, f);
+  } catch (const SqlError& e) {
+    throw SqliteError(SQLITE_ERROR, std::string("list store read: ") + e.what());
   }
+  return f;
 }
 
 Result<std::vector<dialer::DncMembership>> SqliteListStore::memberships(policy::NanpNumber number) {

@@ -21,6 +21,7 @@
 
 #include "dialer/ListStore.h"
 #include "store/Database.h"
+#include "store/SqliteConnection.h"
 
 namespace callwarden::store {
 
@@ -45,6 +46,12 @@ class SqliteListStore final : public dialer::ListStore {
   Status recordRnd(policy::NanpNumber number, const policy::RndAnswer& answer,
                    const std::string& api_key) override;
 
+  /// gateFacts() on `conn`, inside the read transaction its caller holds: the attempt ledger
+  /// passes its own connection, so that a call check opens one read transaction, not two
+  /// (starting one costs more than the list queries themselves). Throws SqliteError.
+  static dialer::GateFacts gateFactsOn(SqliteConnection& conn, const std::string& to_e164,
+                                       const std::string& subject_id);
+
   /// Blocks until no retired or failed generation has rows left (tests, benchmarks).
   Status purgeNowForTesting();
 
@@ -59,8 +66,6 @@ class SqliteListStore final : public dialer::ListStore {
   struct Reader;
   struct ReaderLease;
   ReaderLease acquireReader();
-  void readFacts(Reader& r, const std::string& to, const std::string& subject_id,
-                 dialer::GateFacts& f);
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<Reader>> idle_readers_;  // guarded by readers_mu_
 

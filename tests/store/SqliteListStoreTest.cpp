@@ -13,6 +13,7 @@
 
 #include "TempDir.h"
 #include "common/Rfc3339.h"
+#include "store/SqliteAttemptLedger.h"
 
 namespace callwarden::store {
 namespace {
@@ -189,6 +190,54 @@ TEST_F(SqliteListStoreTest, ConsentAndRndAnswersAreReadForTheGate) {
   EXPECT_EQ(f->consents.size(), 2u);  // by number and by subject; not the recording record
   ASSERT_EQ(f->rnd.size(), 1u);
   EXPECT_EQ(policy::formatDate(*f->rnd[0].disconnected_on), "2026-03-15");
+}
+
+// The attempt ledger reads the same facts inside its own read transaction (one transaction
+// per call check), and they must equal what the list store answers.
+TEST_F(SqliteListStoreTest, TheLedgersReadTransactionSeesTheSameFacts) {
+  auto s = db_->session();
+  s << "INSERT INTO consent (id, subject_id, phone, scope, action, received_at, seq) VALUES "
+       "('c1', 'S-1', '+13125550142', 'robocall', 'grant', 1, 1), "
+       "('c2', 'S-1', '+15415550199', 'telemarketing', 'revoke', 2, 2), "
+       "('c3', 'S-1', '+13125550142', 'telemarketing', 'grant', 3, 3)",
+      Poco::Data::Keywords::now;
+  import("national", "2026-06-01", "3125550142\n3125550143\n");
+  ASSERT_TRUE(store_
+                  ->addInternal(3125550142, "asked", "admin-1",
+                                parseRfc3339("2026-06-03T00:00:00Z").value())
+                  .isOk());
+  auto direct = store_->gateFacts("+13125550142", "S-1");
+  ASSERT_TRUE(direct.isOk());
+  ASSERT_EQ(direct->memberships.size(), 2u);
+  ASSERT_EQ(direct->consents.size(), 3u);
+
+  SqliteAttemptLedger ledger(*db_);
+  ledger.readListsToo();
+  for (int round = 0; round < 2; ++round) {  // the second round reuses the cached statements
+    std::optional<dialer::GateFacts> in_txn;
+    ASSERT_TRUE(ledger
+                    .read([&](dialer::LedgerTxn& txn) {
+                      in_txn = txn.gateFacts("+13125550142", "S-1");
+                      return Status::ok();
+                    })
+                    .isOk());
+    ASSERT_TRUE(in_txn.has_value());
+    ASSERT_EQ(in_txn->memberships.size(), direct->memberships.size());
+    for (size_t i = 0; i < in_txn->memberships.size(); ++i)
+      EXPECT_EQ(in_txn->memberships[i].list, direct->memberships[i].list);
+    EXPECT_EQ(in_txn->national_obtained, direct->national_obtained);
+    ASSERT_EQ(in_txn->consents.size(), direct->consents.size());
+    for (size_t i = 0; i < in_txn->consents.size(); ++i)
+      EXPECT_EQ(in_txn->consents[i].id, direct->consents[i].id);
+  }
+  // Without readListsToo() the ledger leaves the lists to the list store.
+  SqliteAttemptLedger plain(*db_);
+  ASSERT_TRUE(plain
+                  .read([&](dialer::LedgerTxn& txn) {
+                    EXPECT_FALSE(txn.gateFacts("+13125550142", "S-1").has_value());
+                    return Status::ok();
+                  })
+                  .isOk());
 }
 
 }  // namespace
