@@ -126,6 +126,8 @@ class NullAudit final : public cw::dialer::AuditTrail {
 void BM_GateCheck(benchmark::State& state) {
   static LookupFixture f(1000000);
   static cw::store::SqliteAttemptLedger sqlite_ledger(*f.db);
+  static bool wired = (sqlite_ledger.readListsToo(), true);  // as app/Service wires it
+  (void)wired;
   static auto windows =
       cw::rules::loadCallingWindowPolicy(std::string(CALLWARDEN_SOURCE_DIR) + "/data").value();
   static auto rules =
