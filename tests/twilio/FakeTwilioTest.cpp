@@ -9,11 +9,13 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 #include <gtest/gtest.h>
 
 #include <mutex>
+#include <thread>
 
 #include "twilio/TwilioClient.h"
 #include "twilio/WebhookSignature.h"
@@ -184,9 +186,26 @@ TEST_F(FakeTwilioCallbacks, SignatureCanBeForgedOrSignedForAPublicUrl) {
 }
 
 TEST(TwilioClientTls, HandshakeFailureIsUnavailableAndNotRetried) {
-  FakeTwilio twilio;  // plain HTTP: a TLS client cannot complete a handshake with it
+  FakeTwilio twilio;
+  // A peer that answers the ClientHello with plain HTTP and hangs up. (An HTTP server as the
+  // peer was flaky: depending on the random bytes of the hello it could wait for the rest of
+  // a "request line" while the client waited for the server's hello, until the timeout.)
+  Poco::Net::ServerSocket listener(Poco::Net::SocketAddress("127.0.0.1", 0));
+  std::thread peer([&listener] {
+    if (!listener.poll(Poco::Timespan(10, 0), Poco::Net::Socket::SELECT_READ)) return;
+    Poco::Net::StreamSocket s = listener.acceptConnection();
+    char hello[512];
+    (void)s.receiveBytes(hello, sizeof hello);
+    const std::string answer = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n";
+    s.sendBytes(answer.data(), static_cast<int>(answer.size()));
+    s.close();
+  });
+  struct JoinAtExit {
+    std::thread& t;
+    ~JoinAtExit() { t.join(); }
+  } join_peer{peer};
   auto options = twilio.clientOptions();
-  options.base_url = "https://127.0.0.1:" + std::to_string(twilio.port());
+  options.base_url = "https://127.0.0.1:" + std::to_string(listener.address().port());
   auto client = TwilioClient::create(options);
   ASSERT_TRUE(client.isOk()) << client.status().toString();
   CreateCallRequest r;
