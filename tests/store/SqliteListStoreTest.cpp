@@ -39,6 +39,14 @@ class SqliteListStoreTest : public ::testing::Test {
     return rep.isOk() ? *rep : ImportReport{};
   }
 
+  // `values`: rows of (id, subject_id, phone, scope, action, received_at, seq).
+  void insertConsents(const std::string& values) {
+    auto s = db_->session();
+    s << "INSERT INTO consent (id, subject_id, phone, scope, action, received_at, seq) VALUES " +
+             values,
+        Poco::Data::Keywords::now;
+  }
+
   std::vector<std::string> listsHolding(const std::string& phone) {
     auto f = store_->gateFacts(phone, "");
     EXPECT_TRUE(f.isOk());
@@ -174,12 +182,10 @@ TEST_F(SqliteListStoreTest, ReadersDuringAnImportSeeOneWholeCopy) {
 }
 
 TEST_F(SqliteListStoreTest, ConsentAndRndAnswersAreReadForTheGate) {
-  auto s = db_->session();
-  s << "INSERT INTO consent (id, subject_id, phone, scope, action, received_at, seq) VALUES "
-       "('c1', 'S-1', '+13125550142', 'robocall', 'grant', 1, 1), "
-       "('c2', 'S-1', '+15415550199', 'telemarketing', 'revoke', 2, 2), "
-       "('c3', 'S-2', '+19995550000', 'recording', 'grant', 3, 3)",
-      Poco::Data::Keywords::now;
+  insertConsents(
+      "('c1', 'S-1', '+13125550142', 'robocall', 'grant', 1, 1), "
+      "('c2', 'S-1', '+15415550199', 'telemarketing', 'revoke', 2, 2), "
+      "('c3', 'S-2', '+19995550000', 'recording', 'grant', 3, 3)");
   policy::RndAnswer yes;
   yes.result = policy::RndResult::kYes;
   yes.disconnected_on = policy::parseDate("2026-03-15").value();
@@ -195,12 +201,10 @@ TEST_F(SqliteListStoreTest, ConsentAndRndAnswersAreReadForTheGate) {
 // The attempt ledger reads the same facts inside its own read transaction (one transaction
 // per call check), and they must equal what the list store answers.
 TEST_F(SqliteListStoreTest, TheLedgersReadTransactionSeesTheSameFacts) {
-  auto s = db_->session();
-  s << "INSERT INTO consent (id, subject_id, phone, scope, action, received_at, seq) VALUES "
-       "('c1', 'S-1', '+13125550142', 'robocall', 'grant', 1, 1), "
-       "('c2', 'S-1', '+15415550199', 'telemarketing', 'revoke', 2, 2), "
-       "('c3', 'S-1', '+13125550142', 'telemarketing', 'grant', 3, 3)",
-      Poco::Data::Keywords::now;
+  insertConsents(
+      "('c1', 'S-1', '+13125550142', 'robocall', 'grant', 1, 1), "
+      "('c2', 'S-1', '+15415550199', 'telemarketing', 'revoke', 2, 2), "
+      "('c3', 'S-1', '+13125550142', 'telemarketing', 'grant', 3, 3)");
   import("national", "2026-06-01", "3125550142\n3125550143\n");
   ASSERT_TRUE(store_
                   ->addInternal(3125550142, "asked", "admin-1",
