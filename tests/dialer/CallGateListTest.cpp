@@ -126,5 +126,41 @@ TEST_F(CallGateLists, AllowedReservationRecordsTheRegistryCopyInTheAudit) {
   EXPECT_TRUE(said);
 }
 
+// A ledger that shares its database with the lists answers them in its own read
+// transaction (LedgerTxn::gateFacts); the check then does not ask the list store at all.
+TEST_F(CallGateLists, ACheckUsesTheListsReadInTheLedgersTransaction) {
+  GateFacts in_txn;
+  in_txn.national_obtained = policy::parseDate("2026-07-01").value();
+  in_txn.memberships = {{"national", policy::DncListKind::kNational, {}, {}, {}, {}}};
+  ledger_.txn.facts_in_txn = in_txn;
+  lists_.fail = true;  // would deny with STORE_UNAVAILABLE if it were asked
+  auto d = gate_.check(telemarketing("2026-07-15T16:00:00Z"), {"k", "r"});
+  ASSERT_TRUE(d.isOk());
+  EXPECT_FALSE(d->allowed);
+  EXPECT_EQ(codes(*d), std::vector<policy::ReasonCode>{policy::ReasonCode::kDncNational});
+}
+
+// When the ledger's read fails (with the lists inside it), the check still consults the list
+// store, and denies for the ledger outage as well as for what the lists say.
+TEST_F(CallGateLists, ALedgerOutageStillReadsTheListsAndDenies) {
+  class DownLedger final : public AttemptLedger {
+   public:
+    Status write(const std::function<Status(LedgerTxn&)>&) override {
+      return Status::unavailable("ledger gone");
+    }
+    Status read(const std::function<Status(LedgerTxn&)>&) override {
+      return Status::unavailable("ledger gone");
+    }
+  } down;
+  lists_.facts.memberships = {{"national", policy::DncListKind::kNational, {}, {}, {}, {}}};
+  CallGate gate(windows(), {}, down, lists_, audit_, clock_);
+  auto d = gate.check(telemarketing("2026-07-15T16:00:00Z"), {"k", "r"});
+  ASSERT_TRUE(d.isOk());
+  EXPECT_FALSE(d->allowed);
+  auto c = codes(*d);
+  EXPECT_NE(std::find(c.begin(), c.end(), policy::ReasonCode::kStoreUnavailable), c.end());
+  EXPECT_NE(std::find(c.begin(), c.end(), policy::ReasonCode::kDncNational), c.end());
+}
+
 }  // namespace
 }  // namespace callwarden::dialer

@@ -40,6 +40,12 @@ class NoHistoryTxn final : public dialer::LedgerTxn {
   void setInconvenientTimes(const std::string&,
                             const std::vector<policy::LocalInterval>&) override {}
 
+  /// What gateFacts() answers: nullopt by default (the gate then asks its ListStore).
+  std::optional<dialer::GateFacts> facts_in_txn;
+  std::optional<dialer::GateFacts> gateFacts(const std::string&, const std::string&) override {
+    return facts_in_txn;
+  }
+
   std::vector<std::string> inserted, released;
 };
 
