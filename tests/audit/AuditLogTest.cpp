@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <atomic>
 #include <csignal>
 #include <functional>
 #include <set>
@@ -146,6 +147,37 @@ TEST(AuditLog, CheckpointsFollowAppendsThatOnlyWaitForTheWrite) {
   ASSERT_TRUE((*log)->close().isOk());
   auto report = verifyLog(env.verifyOptions(true));
   EXPECT_EQ(report.exit_code, 0) << toText(report);
+}
+
+// The writer signs checkpoints that the syncer writes later, while checkpointNow() writes its
+// own at once: the file must still hold strictly increasing sizes, each covering a prefix that
+// verifies, and the last must cover the whole log.
+TEST(AuditLog, CheckpointNowRacingTheWritersCheckpointsKeepsSizesIncreasing) {
+  AuditEnv env;
+  auto log = AuditLog::open(env.options(3), env.clock);
+  ASSERT_TRUE(log.isOk());
+  std::atomic<bool> done{false};
+  std::thread checkpointer([&] {
+    while (!done.load()) EXPECT_TRUE((*log)->checkpointNow().isOk());
+  });
+  std::vector<std::thread> appenders;
+  for (int t = 0; t < 4; ++t) {
+    appenders.emplace_back([&, t] {
+      for (int i = 0; i < 150; ++i) {
+        const Ack ack = i % 2 == 0 ? Ack::kWritten : Ack::kDurable;
+        EXPECT_TRUE((*log)->append(decisionEvent(t * 1000 + i, i % 5 == 0), ack).isOk());
+      }
+    });
+  }
+  for (auto& th : appenders) th.join();
+  done.store(true);
+  checkpointer.join();
+  ASSERT_TRUE((*log)->close().isOk());
+  LogMutator m(env);
+  EXPECT_GT(m.checkpointNotes().size(), 10u);
+  auto report = verifyLog(env.verifyOptions(true));
+  EXPECT_EQ(report.exit_code, 0) << toText(report);
+  EXPECT_EQ(report.records, 602u);  // + open and close
 }
 
 TEST(AuditLog, CheckpointEveryTSecondsUsesInjectedClock) {
