@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -7,23 +9,20 @@
 #include "common/Status.h"
 #include "server/Dispatcher.h"
 
-namespace Poco::Net {
-class TCPServer;
-}
-
 namespace callwarden::server {
 
-class KeepAliveConnectionFactory;
+class HttpConnectionPool;
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;  // 0 picks a free port (tests)
   int threads = 16;
-  int max_queued = 256;
+  std::chrono::milliseconds keep_alive_timeout{10000};  // idle connections close after this
+  size_t max_connections = 4096;
 };
 
-/// Owns the Poco TCPServer that serves HTTP through KeepAliveConnections. start() binds and returns
-/// at once; stop() waits for in-flight requests. The ServerContext must outlive the server.
+/// Serves HTTP through an HttpConnectionPool. start() binds and returns at once; stop() waits for
+/// in-flight requests. The ServerContext must outlive the server.
 class HttpServer {
  public:
   HttpServer(const ServerContext& ctx, HttpServerOptions options);
@@ -36,8 +35,7 @@ class HttpServer {
  private:
   const ServerContext& ctx_;
   HttpServerOptions options_;
-  std::unique_ptr<Poco::Net::TCPServer> server_;
-  KeepAliveConnectionFactory* connections_ = nullptr;  // owned by server_
+  std::unique_ptr<HttpConnectionPool> connections_;
   uint16_t bound_port_ = 0;
 };
 

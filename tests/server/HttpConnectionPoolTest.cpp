@@ -1,7 +1,8 @@
-// The HTTP connection loop (server/KeepAliveConnection), over raw sockets: keep-alive and
-// pipelined requests, malformed requests, and a stop that does not wait for idle clients.
+// The HTTP connection pool (server/HttpConnectionPool), over raw sockets: keep-alive and
+// pipelined requests, malformed requests, more connections than threads, idle timeouts, and a
+// stop that does not wait for idle clients.
 
-#include "server/KeepAliveConnection.h"
+#include "server/HttpConnectionPool.h"
 
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
@@ -10,6 +11,8 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "server/Auth.h"
 #include "server/HttpServer.h"
@@ -19,7 +22,7 @@
 namespace callwarden::server {
 namespace {
 
-class KeepAliveConnectionTest : public ::testing::Test {
+class HttpConnectionPoolTest : public ::testing::Test {
  protected:
   void SetUp() override {
     router_.add({"GET", "/v1/ping", {}, BodyKind::kNone, [](ApiRequest&) {
@@ -34,6 +37,10 @@ class KeepAliveConnectionTest : public ::testing::Test {
     ctx_.max_body_bytes = 1024;
     HttpServerOptions opts;
     opts.port = 0;
+    startServer(opts);
+  }
+  void startServer(const HttpServerOptions& opts) {
+    if (server_) server_->stop();
     server_ = std::make_unique<HttpServer>(ctx_, opts);
     ASSERT_TRUE(server_->start().isOk());
   }
@@ -86,7 +93,7 @@ class KeepAliveConnectionTest : public ::testing::Test {
 
 constexpr const char* kPing = "GET /v1/ping HTTP/1.1\r\nHost: t\r\n\r\n";
 
-TEST_F(KeepAliveConnectionTest, ServesSeveralRequestsOnOneConnection) {
+TEST_F(HttpConnectionPoolTest, ServesSeveralRequestsOnOneConnection) {
   auto s = connect();
   for (int i = 0; i < 3; ++i) {
     sendAll(s, kPing);
@@ -96,14 +103,14 @@ TEST_F(KeepAliveConnectionTest, ServesSeveralRequestsOnOneConnection) {
   }
 }
 
-TEST_F(KeepAliveConnectionTest, AnswersPipelinedRequestsInOrder) {
+TEST_F(HttpConnectionPoolTest, AnswersPipelinedRequestsInOrder) {
   auto s = connect();
   sendAll(s, std::string(kPing) + kPing + kPing);
   std::string r = readResponses(s, 3);
   EXPECT_EQ(countOf(r, "HTTP/1.1 200"), 3) << r;
 }
 
-TEST_F(KeepAliveConnectionTest, MalformedRequestGets400AndTheConnectionCloses) {
+TEST_F(HttpConnectionPoolTest, MalformedRequestGets400AndTheConnectionCloses) {
   for (const char* bad : {"NOT A REQUEST\r\n\r\n", "GET /v1/ping HTTP/9.9\r\nHost: t\r\n\r\n"}) {
     auto s = connect();
     sendAll(s, bad);
@@ -114,7 +121,7 @@ TEST_F(KeepAliveConnectionTest, MalformedRequestGets400AndTheConnectionCloses) {
   }
 }
 
-TEST_F(KeepAliveConnectionTest, ConnectionCloseIsHonoured) {
+TEST_F(HttpConnectionPoolTest, ConnectionCloseIsHonoured) {
   auto s = connect();
   sendAll(s, "GET /v1/ping HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
   std::string r = readResponses(s, 1);
@@ -123,16 +130,74 @@ TEST_F(KeepAliveConnectionTest, ConnectionCloseIsHonoured) {
   EXPECT_EQ(s.receiveBytes(&c, 1), 0);
 }
 
-TEST_F(KeepAliveConnectionTest, StopClosesIdleConnectionsWithoutWaitingForTheirTimeout) {
+TEST_F(HttpConnectionPoolTest, StopClosesIdleConnectionsWithoutWaitingForTheirTimeout) {
   auto s = connect();
   sendAll(s, kPing);
   ASSERT_EQ(readResponses(s, 1).rfind("HTTP/1.1 200", 0), 0u);
-  // The connection is now idle, waiting in recv() for a request that never comes.
+  // The connection is now idle, waiting for a request that never comes.
   const auto t0 = std::chrono::steady_clock::now();
   server_->stop();
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
   char c;
   EXPECT_EQ(s.receiveBytes(&c, 1), 0);
+}
+
+// Idle keep-alive connections hold no thread: two threads serve six open connections, each
+// asking in turn (one thread per connection would leave the last four queued).
+TEST_F(HttpConnectionPoolTest, ServesMoreOpenConnectionsThanThreads) {
+  HttpServerOptions opts;
+  opts.port = 0;
+  opts.threads = 2;
+  startServer(opts);
+  std::vector<Poco::Net::StreamSocket> conns;
+  for (int i = 0; i < 6; ++i) conns.push_back(connect());
+  for (int round = 0; round < 2; ++round) {
+    for (auto& s : conns) {
+      sendAll(s, kPing);
+      std::string r = readResponses(s, 1);
+      EXPECT_EQ(r.rfind("HTTP/1.1 200", 0), 0u) << r;
+    }
+  }
+}
+
+TEST_F(HttpConnectionPoolTest, RequestArrivingInPiecesIsAnswered) {
+  auto s = connect();
+  sendAll(s, "GET /v1/ping HTTP/1.1\r\nHo");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  sendAll(s, "st: t\r\n\r\n");
+  std::string r = readResponses(s, 1);
+  EXPECT_EQ(r.rfind("HTTP/1.1 200", 0), 0u) << r;
+}
+
+TEST_F(HttpConnectionPoolTest, IdleConnectionIsClosedAfterTheKeepAliveTimeout) {
+  HttpServerOptions opts;
+  opts.port = 0;
+  opts.keep_alive_timeout = std::chrono::milliseconds(200);
+  startServer(opts);
+  auto s = connect();
+  sendAll(s, kPing);
+  ASSERT_EQ(readResponses(s, 1).rfind("HTTP/1.1 200", 0), 0u);
+  const auto t0 = std::chrono::steady_clock::now();
+  char c;
+  EXPECT_EQ(s.receiveBytes(&c, 1), 0);  // closed by the server (the socket waits up to 5 s)
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
+}
+
+// A client that stops halfway through its headers holds a thread only until the keep-alive
+// timeout, then the connection is dropped.
+TEST_F(HttpConnectionPoolTest, HalfSentRequestTimesOut) {
+  HttpServerOptions opts;
+  opts.port = 0;
+  opts.threads = 1;
+  opts.keep_alive_timeout = std::chrono::milliseconds(200);
+  startServer(opts);
+  auto stalled = connect();
+  sendAll(stalled, "GET /v1/ping HTTP/1.1\r\nHo");
+  char c;
+  EXPECT_LE(stalled.receiveBytes(&c, 1), 0);
+  auto s = connect();  // the one thread is free again
+  sendAll(s, kPing);
+  EXPECT_EQ(readResponses(s, 1).rfind("HTTP/1.1 200", 0), 0u);
 }
 
 }  // namespace
