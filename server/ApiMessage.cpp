@@ -25,6 +25,13 @@ ApiResponse ApiResponse::json(int status, const Poco::JSON::Object::Ptr& object)
   return r;
 }
 
+ApiResponse ApiResponse::jsonText(int status, std::string body) {
+  ApiResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
 ApiResponse ApiResponse::text(int status, std::string body, std::string content_type) {
   ApiResponse r;
   r.status = status;

@@ -47,6 +47,8 @@ struct ApiResponse {
   std::vector<std::pair<std::string, std::string>> headers;
 
   static ApiResponse json(int status, const Poco::JSON::Object::Ptr& object);
+  /// `body` must already be a JSON document.
+  static ApiResponse jsonText(int status, std::string body);
   static ApiResponse text(int status, std::string body,
                           std::string content_type = "text/plain; charset=utf-8");
 };

@@ -33,6 +33,9 @@ dialer::Caller caller(const ApiRequest& r);
 /// check; on reserve and place only with policy.allow_client_time).
 dialer::CallRequest parseCallRequest(const JsonFields& f, const Clock& clock, bool at_allowed);
 /// {"decision","reasons","next_allowed_at","zones","jurisdictions","policy_version","decision_id",...}
+/// as JSON text, the body of a check or a reservation.
+std::string decisionBody(const dialer::GateDecision& d);
+/// The same, as an object that routes add their own fields to.
 Poco::JSON::Object::Ptr decisionJson(const dialer::GateDecision& d);
 void countDecision(Metrics& m, const dialer::GateDecision& d);
 Poco::JSON::Object::Ptr reservationJson(const dialer::Reservation& r, Timestamp now);

@@ -54,7 +54,7 @@ void addCallRoutes(Router& router, CallRoutesDeps deps) {
                   d->recording = deps.recording->decide(req.call.to, req.subject_id,
                                                         req.call.locations, d->jurisdictions);
                 }
-                return ApiResponse::json(200, decisionJson(*d));
+                return ApiResponse::jsonText(200, decisionBody(*d));
               }});
   router.add(
       {"POST", "/v1/calls/reserve", {Scope::kDialer}, BodyKind::kJson, [deps](ApiRequest& r) {
@@ -68,7 +68,7 @@ void addCallRoutes(Router& router, CallRoutesDeps deps) {
            d->recording = deps.recording->decide(req.call.to, req.subject_id, req.call.locations,
                                                  d->jurisdictions);
          }
-         return ApiResponse::json(200, decisionJson(*d));
+         return ApiResponse::jsonText(200, decisionBody(*d));
        }});
   router.add(
       {"POST",
