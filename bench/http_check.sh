@@ -17,6 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
+source bench/instance.sh
 duration=${DURATION:-10s}
 command -v wrk >/dev/null && command -v nginx >/dev/null || scripts/deps --with-test-tools
 work=$(mktemp -d /var/tmp/cw-http-bench.XXXXXX)
@@ -34,19 +35,7 @@ hash=$(printf %s "$token" | sha256sum | cut -d' ' -f1)
 
 start_callwarden() {  # name port durability
   local dir="$work/$1"
-  mkdir -p "$dir/keys"
-  cat > "$dir/callwarden.json" <<JSON
-{
-  "server": {"host": "127.0.0.1", "port": $2, "threads": 32},
-  "store": {"url": "sqlite:$dir/callwarden.db"},
-  "auth": {"keys": [{"name": "bench", "sha256": "$hash", "scopes": ["dialer"]}]},
-  "policy": {"rules": "$PWD/data/rules/us.json", "data_dir": "$PWD/data"},
-  "audit": {"dir": "$dir/audit", "kek_file": "$dir/keys/kek", "signing_key_file": "$dir/keys/sk",
-            "check_durability": "$3"},
-  "log": {"level": "warn"}
-}
-JSON
-  "$build/bin/callwarden" keys init --config="$dir/callwarden.json" >/dev/null
+  callwarden_config "$dir" "$2" "$3" "$hash"
   if [[ -n "${DNC_FILE:-}" ]]; then
     "$build/bin/callwarden" dnc import --config="$dir/callwarden.json" --list national \
       --obtained "$(date -u +%F)" "$DNC_FILE" >/dev/null
@@ -59,9 +48,8 @@ declare -A server_pid
 start_callwarden flushed 18080 flushed
 start_callwarden written 18082 written
 
-# A collection check: window, internal do-not-call list, consent, the Reg F ledger read and
-# the audit record all run. (A telemarketing check would also need a fresh national list.)
-body='{"to":"+13125550142","purpose":"debt_collection","subject_id":"S-1","debts":["D1"],"at":"2026-07-15T16:00:00Z"}'
+# (A telemarketing check would also need a fresh national list.)
+body=$check_body
 # nginx answers with a body of the same size and shape as callwarden's.
 answer='{"decision":"allow","decision_id":"dec_00000000000000000000000000000000","jurisdictions":["US","US-IL"],"next_allowed_at":"2026-07-15T16:00:00Z","policy_version":"us-2026.11.1","reasons":[],"zones":["America/Chicago"]}'
 cat > "$work/nginx.conf" <<NGINX
