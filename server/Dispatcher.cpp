@@ -1,8 +1,6 @@
 #include "server/Dispatcher.h"
 
 #include <Poco/JSON/Parser.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/URI.h>
 
 #include <algorithm>
@@ -18,18 +16,19 @@ namespace {
 
 constexpr int kMaxJsonDepth = 32;
 
-std::string requestIdFrom(const Poco::Net::HTTPServerRequest& request) {
+std::string requestIdFrom(const HttpRequestHead& head) {
   // Accept the caller's id only if it is short and plain, so it is safe in logs and headers.
-  // A copy: get() returns a reference to its default argument when the header is absent.
-  const std::string id = request.get("X-Request-Id", "");
+  const std::string* given = head.find("X-Request-Id");
+  const std::string id = given != nullptr ? *given : std::string();
   bool plain = !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
   });
   return plain ? id : randomId("req");
 }
 
-std::string mediaType(const Poco::Net::HTTPServerRequest& request) {
-  std::string ct = request.getContentType();
+std::string mediaType(const HttpRequestHead& head) {
+  const std::string* given = head.find("Content-Type");
+  std::string ct = given != nullptr ? *given : std::string();
   auto semi = ct.find(';');
   if (semi != std::string::npos) ct.resize(semi);
   ct.erase(std::remove_if(ct.begin(), ct.end(), [](unsigned char c) { return std::isspace(c); }),
@@ -40,14 +39,12 @@ std::string mediaType(const Poco::Net::HTTPServerRequest& request) {
 
 // Reads at most `limit` bytes; a longer body is a 413 whether or not Content-Length said so
 // (chunked bodies carry no length).
-std::string readBounded(Poco::Net::HTTPServerRequest& request, size_t limit) {
-  if (request.hasContentLength() &&
-      request.getContentLength64() > static_cast<Poco::Int64>(limit)) {
+std::string readBounded(std::istream& in, std::optional<uint64_t> content_length, size_t limit) {
+  if (content_length && *content_length > limit) {
     throw ApiError(413, "BODY_TOO_LARGE",
                    "request body exceeds " + std::to_string(limit) + " bytes");
   }
   std::string body;
-  std::istream& in = request.stream();
   char buf[8192];
   while (in) {
     in.read(buf, sizeof buf);
@@ -126,31 +123,31 @@ std::vector<std::pair<std::string, std::string>> parseForm(const std::string& bo
   return out;
 }
 
-void readBody(const Route& route, Poco::Net::HTTPServerRequest& request, ApiRequest& req,
-              size_t limit) {
+void readBody(const Route& route, const HttpRequestHead& head, std::istream& in,
+              std::optional<uint64_t> content_length, ApiRequest& req, size_t limit) {
   switch (route.body) {
     case BodyKind::kNone:
       return;
     case BodyKind::kJson:
-      if (mediaType(request) != "application/json") {
+      if (mediaType(head) != "application/json") {
         throw ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type must be application/json");
       }
-      req.raw_body = readBounded(request, limit);
+      req.raw_body = readBounded(in, content_length, limit);
       req.json = parseJsonObject(req.raw_body);
       return;
     case BodyKind::kForm:
-      if (mediaType(request) != "application/x-www-form-urlencoded") {
+      if (mediaType(head) != "application/x-www-form-urlencoded") {
         throw ApiError(415, "UNSUPPORTED_MEDIA_TYPE",
                        "Content-Type must be application/x-www-form-urlencoded");
       }
-      req.raw_body = readBounded(request, limit);
+      req.raw_body = readBounded(in, content_length, limit);
       req.form = parseForm(req.raw_body);
       return;
     case BodyKind::kStream:
-      if (mediaType(request) != "text/plain") {
+      if (mediaType(head) != "text/plain") {
         throw ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type must be text/plain");
       }
-      req.stream = &request.stream();
+      req.stream = &in;
       return;
   }
 }
@@ -168,18 +165,18 @@ ApiResponse errorResponse(int status, const std::string& code, const std::string
   return ApiResponse::json(status, root);
 }
 
-void Dispatcher::handleRequest(Poco::Net::HTTPServerRequest& request,
-                               Poco::Net::HTTPServerResponse& response) {
+ApiResponse Dispatcher::dispatch(const HttpRequestHead& head, std::istream& body,
+                                 std::optional<uint64_t> content_length) const {
   const auto started = std::chrono::steady_clock::now();
   ApiRequest req;
-  req.request_id = requestIdFrom(request);
-  req.method = request.getMethod();
+  req.request_id = requestIdFrom(head);
+  req.method = head.method;
   std::string route_label = "unmatched";
   ApiResponse res;
   try {
     Poco::URI uri;
     try {
-      uri = Poco::URI(request.getURI());
+      uri = Poco::URI(head.target);
       req.path = uri.getPath();
       req.query = uri.getQueryParameters();
     } catch (const Poco::Exception&) {
@@ -200,14 +197,16 @@ void Dispatcher::handleRequest(Poco::Net::HTTPServerRequest& request,
       route_label = route.pattern;
       req.route = route.pattern;
       req.path_params = std::move(match.params);
-      for (const auto& [name, value] : request) {
+      for (const auto& [name, value] : head.fields) {
         std::string lower = name;
         std::transform(lower.begin(), lower.end(), lower.begin(),
                        [](unsigned char c) { return std::tolower(c); });
         if (lower != "authorization") req.headers[lower] = value;
       }
       if (!route.scopes.empty()) {
-        req.principal = ctx_.authenticator->authenticate(request.get("Authorization", ""));
+        const std::string* authorization = head.find("Authorization");
+        req.principal = ctx_.authenticator->authenticate(
+            authorization != nullptr ? std::string_view(*authorization) : std::string_view());
         if (!req.principal) {
           if (ctx_.on_auth_failure) ctx_.on_auth_failure(req, "unauthenticated");
           res = errorResponse(401, "UNAUTHENTICATED", "a valid bearer token is required");
@@ -222,7 +221,7 @@ void Dispatcher::handleRequest(Poco::Net::HTTPServerRequest& request,
         }
       }
       if (res.body.empty()) {
-        readBody(route, request, req, ctx_.max_body_bytes);
+        readBody(route, head, body, content_length, req, ctx_.max_body_bytes);
         res = route.handler(req);
       }
     }
@@ -235,16 +234,7 @@ void Dispatcher::handleRequest(Poco::Net::HTTPServerRequest& request,
     res = errorResponse(500, "INTERNAL", "internal error; quote request id " + req.request_id);
   }
 
-  response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(res.status));
-  response.set("X-Request-Id", req.request_id);
-  for (const auto& [k, v] : res.headers) response.set(k, v);
-  response.setContentType(res.content_type);
-  response.setContentLength(static_cast<std::streamsize>(res.body.size()));
-  try {
-    response.send().write(res.body.data(), static_cast<std::streamsize>(res.body.size()));
-  } catch (const std::exception&) {
-    // The client went away; nothing to answer.
-  }
+  res.headers.insert(res.headers.begin(), {"X-Request-Id", req.request_id});
 
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -259,6 +249,7 @@ void Dispatcher::handleRequest(Poco::Net::HTTPServerRequest& request,
               {"status", status},
               {"duration_ms", ms},
               {"key", key}});
+  return res;
 }
 
 }  // namespace callwarden::server

@@ -1,17 +1,19 @@
 #pragma once
-// The one Poco request handler. Its layers run in a fixed order for every request:
-// request id -> route -> authenticate -> authorise -> read and bound the body -> handler ->
-// error mapping -> response, metrics and the access log. Route handlers see only ApiRequest.
-
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
+// Every request's layers, in a fixed order: request id -> route -> authenticate -> authorise ->
+// read and bound the body -> handler -> error mapping -> metrics and the access log. The
+// transport (server/HttpConnectionPool) parses the head and writes the answer; route handlers
+// see only ApiRequest.
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <istream>
+#include <optional>
 #include <string_view>
 
 #include "server/ApiMessage.h"
 #include "server/Auth.h"
+#include "server/HttpRequestHead.h"
 #include "server/Metrics.h"
 #include "server/Router.h"
 
@@ -27,26 +29,15 @@ struct ServerContext {
   std::function<void(const ApiRequest&, std::string_view reason)> on_auth_failure;
 };
 
-/// Poco creates one handler per request (see Poco::Net::HTTPRequestHandler), so it holds no
-/// state of its own beyond a pointer to the shared context.
-class Dispatcher final : public Poco::Net::HTTPRequestHandler {
+/// Stateless beyond the shared context: one instance serves every thread.
+class Dispatcher {
  public:
   explicit Dispatcher(const ServerContext& ctx) : ctx_(ctx) {}
-  void handleRequest(Poco::Net::HTTPServerRequest& request,
-                     Poco::Net::HTTPServerResponse& response) override;
-
- private:
-  const ServerContext& ctx_;
-};
-
-class DispatcherFactory final : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit DispatcherFactory(const ServerContext& ctx) : ctx_(ctx) {}
-  // Poco takes ownership of the returned raw pointer (its contract at this boundary only).
-  Poco::Net::HTTPRequestHandler* createRequestHandler(
-      const Poco::Net::HTTPServerRequest&) override {
-    return new Dispatcher(ctx_);
-  }
+  /// Answers one request whose head has been read; `body` yields its (decoded) body and
+  /// `content_length` is what the client declared, if it did. Never throws: every failure is
+  /// an error response. The X-Request-Id header is among the response's headers.
+  ApiResponse dispatch(const HttpRequestHead& head, std::istream& body,
+                       std::optional<uint64_t> content_length) const;
 
  private:
   const ServerContext& ctx_;

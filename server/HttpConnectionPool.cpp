@@ -1,8 +1,10 @@
 #include "server/HttpConnectionPool.h"
 
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPServerRequestImpl.h>
-#include <Poco/Net/HTTPServerResponseImpl.h>
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/Net/HTTPChunkedStream.h>
+#include <Poco/Net/HTTPFixedLengthStream.h>
+#include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/StreamSocket.h>
@@ -17,6 +19,7 @@
 #include <string>
 
 #include "common/Log.h"
+#include "server/Dispatcher.h"
 
 namespace callwarden::server {
 namespace {
@@ -35,55 +38,87 @@ Poco::Timespan timespan(std::chrono::milliseconds ms) {
   return Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(ms.count()) * 1000);
 }
 
-// Exposes how much of the next request Poco has already read from the socket: those bytes
-// will never make the socket readable again.
+// Poco's session buffers the socket; these are the parts of it this file reads through.
 class Session : public Poco::Net::HTTPServerSession {
  public:
+  using HTTPServerSession::get;
   using HTTPServerSession::HTTPServerSession;
-  bool hasBufferedRequest() const { return buffered() > 0; }
+  /// Drops the empty lines buffered before the next request (RFC 9112 §2.2; Poco's chunked
+  /// decoder leaves the CRLF after the last chunk), then says whether a request has begun.
+  bool hasBufferedRequest() {
+    while (buffered() > 0 && (peek() == '\r' || peek() == '\n')) get();
+    return buffered() > 0;
+  }
 };
 
-void sendError(Poco::Net::HTTPServerSession& session, Poco::Net::HTTPResponse::HTTPStatus status) {
-  Poco::Net::HTTPServerResponseImpl response(session);
-  response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
-  response.setStatusAndReason(status);
-  response.setKeepAlive(false);
-  response.send();
-  session.setKeepAlive(false);
+const size_t kMaxHeadBytes = HeadLimits{}.max_head_bytes;
+
+enum class HeadRead { kComplete, kNoRequest, kTooLarge };
+
+// Reads up to and including the blank line that ends the head. kNoRequest: the peer closed
+// before sending a byte (a keep-alive connection ending) or in the middle (nothing to answer).
+HeadRead readHead(Session& session, std::string& head) {
+  head.clear();
+  for (;;) {
+    const int c = session.get();
+    if (c == std::char_traits<char>::eof()) return HeadRead::kNoRequest;
+    if (head.empty() && (c == '\r' || c == '\n')) continue;  // empty lines before a request
+    head += static_cast<char>(c);
+    const size_t n = head.size();
+    if (c == '\n' && ((n >= 2 && head[n - 2] == '\n') ||
+                      (n >= 4 && head[n - 2] == '\r' && head[n - 3] == '\n'))) {
+      return HeadRead::kComplete;
+    }
+    if (n > kMaxHeadBytes) return HeadRead::kTooLarge;
+  }
 }
 
-// Reads, handles and answers one request as Poco's HTTPServerConnection does; true if the
-// connection stays open.
-bool answer(Poco::Net::HTTPServerSession& session, const Poco::Net::HTTPServerParams& params,
-            Poco::Net::HTTPRequestHandlerFactory& handlers) {
-  try {
-    Poco::Net::HTTPServerResponseImpl response(session);
-    Poco::Net::HTTPServerRequestImpl request(response, session,
-                                             const_cast<Poco::Net::HTTPServerParams*>(&params));
-    // Poco reads any third word of the request line as the version and would echo it back.
-    const std::string& version = request.getVersion();
-    if (version != Poco::Net::HTTPMessage::HTTP_1_1 && version != Poco::Net::HTTPMessage::HTTP_1_0)
-      throw Poco::Net::MessageException("unsupported HTTP version");
-    response.setDate(Poco::Timestamp());
-    response.setVersion(request.getVersion());
-    response.setKeepAlive(params.getKeepAlive() && request.getKeepAlive() &&
-                          session.canKeepAlive());
-    const std::string& server = params.getSoftwareVersion();
-    if (!server.empty()) response.set("Server", server);
-    std::unique_ptr<Poco::Net::HTTPRequestHandler> handler(handlers.createRequestHandler(request));
-    if (request.getExpectContinue() && response.getStatus() == Poco::Net::HTTPResponse::HTTP_OK)
-      response.sendContinue();
-    handler->handleRequest(request, response);
-    session.setKeepAlive(params.getKeepAlive() && response.getKeepAlive() &&
-                         session.canKeepAlive());
-  } catch (const Poco::Net::NoMessageException&) {
-    return false;  // the peer closed between requests
-  } catch (const Poco::Net::MessageException&) {
-    // A request Poco cannot parse, or one refused above, before any handler answered it.
-    sendError(session, Poco::Net::HTTPResponse::HTTP_BAD_REQUEST);
-    return false;
+// The Date header, formatted once a second per thread.
+const std::string& httpDate() {
+  thread_local std::time_t cached_second = 0;
+  thread_local std::string cached;
+  const Poco::Timestamp now;
+  if (now.epochTime() != cached_second) {
+    cached_second = now.epochTime();
+    cached = Poco::DateTimeFormatter::format(now, Poco::DateTimeFormat::HTTP_FORMAT);
   }
-  return session.getKeepAlive();
+  return cached;
+}
+
+void appendHeader(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name).append(": ");
+  // Values come from our own handlers, but a CR or LF must never split a header.
+  for (char ch : value) out += (ch == '\r' || ch == '\n') ? ' ' : ch;
+  out += "\r\n";
+}
+
+// The whole answer in one buffer, so that it leaves in one send.
+std::string serialize(const ApiResponse& res, bool http11, bool keep_alive, bool head_only) {
+  std::string out;
+  out.reserve(192 + res.body.size());
+  out += http11 ? "HTTP/1.1 " : "HTTP/1.0 ";
+  out += std::to_string(res.status);
+  out += ' ';
+  out += Poco::Net::HTTPResponse::getReasonForStatus(
+      static_cast<Poco::Net::HTTPResponse::HTTPStatus>(res.status));
+  out += "\r\n";
+  appendHeader(out, "Date", httpDate());
+  appendHeader(out, "Connection", keep_alive ? "Keep-Alive" : "close");
+  for (const auto& [name, value] : res.headers) appendHeader(out, name, value);
+  appendHeader(out, "Content-Type", res.content_type);
+  appendHeader(out, "Content-Length", std::to_string(res.body.size()));
+  out += "\r\n";
+  if (!head_only) out += res.body;
+  return out;
+}
+
+void sendAll(Poco::Net::StreamSocket& socket, const std::string& data) {
+  // Poco sends everything on a blocking socket, or throws (the send timeout included).
+  socket.sendBytes(data.data(), static_cast<int>(data.size()));
+}
+
+ApiResponse badRequest(const std::string& message) {
+  return errorResponse(400, "MALFORMED_REQUEST", message);
 }
 
 }  // namespace
@@ -100,19 +135,18 @@ struct HttpConnectionPool::Connection {
   const uint64_t id;
   Poco::Net::StreamSocket socket;
   Session session;
-  bool first = true;       // only touched by the thread serving it
   bool busy = false;       // guarded by mu_: a thread is serving it (it is not armed)
   int64_t idle_since = 0;  // guarded by mu_
 };
 
 HttpConnectionPool::HttpConnectionPool(Poco::Net::ServerSocket listener,
-                                       ConnectionPoolOptions options,
-                                       Poco::Net::HTTPServerParams::Ptr params,
-                                       Poco::Net::HTTPRequestHandlerFactory::Ptr handlers)
+                                       ConnectionPoolOptions options, RequestHandler handler)
     : listener_(std::move(listener)),
       options_(options),
-      params_(std::move(params)),
-      handlers_(std::move(handlers)) {}
+      params_(new Poco::Net::HTTPServerParams),
+      handler_(std::move(handler)) {
+  params_->setKeepAlive(true);
+}
 
 HttpConnectionPool::~HttpConnectionPool() {
   stop(std::chrono::seconds(10));
@@ -226,19 +260,14 @@ void HttpConnectionPool::acceptAll() {
 void HttpConnectionPool::serve(const ConnectionPtr& c) {
   bool open = true;
   try {
-    if (c->first) {
-      // Poco starts its keep-alive accounting here; the request is ready, so its wait is not.
-      c->first = false;
-      open = c->session.hasMoreRequests();
-    }
-    // Pipelined requests Poco has already read never make the socket readable again.
+    // Pipelined requests already in Poco's buffer never make the socket readable again.
     do {
-      open = open && answer(c->session, *params_, *handlers_) && !stopping_;
+      open = answer(*c) && !stopping_;
     } while (open && c->session.hasBufferedRequest());
   } catch (const Poco::Exception&) {
     open = false;  // the peer went away or stayed silent past the timeout
   } catch (const std::exception&) {
-    open = false;  // Dispatcher answers every request itself; this is a failed write
+    open = false;  // the handler answers every request itself; this is a failed write
   }
   std::lock_guard lock(mu_);
   c->busy = false;
@@ -249,6 +278,46 @@ void HttpConnectionPool::serve(const ConnectionPtr& c) {
   if (!open || stopping_ ||
       ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c->socket.impl()->sockfd(), &ev) != 0)
     closeLocked(c);
+}
+
+bool HttpConnectionPool::answer(Connection& c) {
+  std::string raw;
+  switch (readHead(c.session, raw)) {
+    case HeadRead::kNoRequest:
+      return false;
+    case HeadRead::kTooLarge:
+      sendAll(c.socket, serialize(badRequest("the request head exceeds " +
+                                             std::to_string(kMaxHeadBytes) + " bytes"),
+                                  true, false, false));
+      return false;
+    case HeadRead::kComplete:
+      break;
+  }
+  auto head = parseRequestHead(raw);
+  auto framing = head.isOk() ? bodyFraming(*head) : Result<BodyFraming>(head.status());
+  if (!framing.isOk()) {
+    // The rest of the stream cannot be framed, so the connection ends after the answer.
+    sendAll(c.socket, serialize(badRequest(framing.status().message()), true, false, false));
+    return false;
+  }
+  if (head->expectContinue()) sendAll(c.socket, "HTTP/1.1 100 Continue\r\n\r\n");
+  std::unique_ptr<std::istream> body;
+  std::optional<uint64_t> content_length;
+  if (framing->chunked) {
+    body = std::make_unique<Poco::Net::HTTPChunkedInputStream>(c.session);
+  } else {
+    if (head->find("Content-Length") != nullptr) content_length = framing->length;
+    body = std::make_unique<Poco::Net::HTTPFixedLengthInputStream>(
+        c.session,
+        static_cast<Poco::Net::HTTPFixedLengthStreamBuf::ContentLength>(framing->length));
+  }
+  ApiResponse res = handler_(*head, *body, content_length);
+  // A body the handler did not read to its end (a 401 or 413 before reading, a route that takes
+  // none) would be read as the next request: the connection ends after this answer instead.
+  const bool body_done = (!framing->chunked && framing->length == 0) || body->eof();
+  const bool keep_alive = head->keepAlive() && body_done;
+  sendAll(c.socket, serialize(res, head->http11, keep_alive, head->method == "HEAD"));
+  return keep_alive;
 }
 
 void HttpConnectionPool::closeLocked(const ConnectionPtr& c) {

@@ -1,6 +1,5 @@
 #include "server/HttpServer.h"
 
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 
@@ -21,17 +20,16 @@ Status HttpServer::start() {
     socket.bind(Poco::Net::SocketAddress(options_.host, options_.port), /*reuseAddress=*/true);
     socket.listen(1024);
     bound_port_ = socket.address().port();
-    Poco::Net::HTTPServerParams::Ptr params(new Poco::Net::HTTPServerParams);
-    params->setKeepAlive(true);
-    params->setMaxKeepAliveRequests(0);  // unlimited: dialers hold connections open
-    params->setKeepAliveTimeout(Poco::Timespan(
-        static_cast<Poco::Timespan::TimeDiff>(options_.keep_alive_timeout.count()) * 1000));
     ConnectionPoolOptions pool;
     pool.threads = options_.threads;
     pool.keep_alive_timeout = options_.keep_alive_timeout;
     pool.max_connections = options_.max_connections;
-    connections_ =
-        std::make_unique<HttpConnectionPool>(socket, pool, params, new DispatcherFactory(ctx_));
+    connections_ = std::make_unique<HttpConnectionPool>(
+        socket, pool,
+        [dispatcher = Dispatcher(ctx_)](const HttpRequestHead& head, std::istream& body,
+                                        std::optional<uint64_t> content_length) {
+          return dispatcher.dispatch(head, body, content_length);
+        });
     Status s = connections_->start();
     if (!s.isOk()) connections_.reset();
     return s;

@@ -30,6 +30,13 @@ class HttpConnectionPoolTest : public ::testing::Test {
                    o->set("pong", true);
                    return ApiResponse::json(200, o);
                  }});
+    // Answers with the body's length, or without reading the body at all.
+    router_.add({"POST", "/v1/size", {}, BodyKind::kJson, [](ApiRequest& r) {
+                   return ApiResponse::jsonText(200, std::to_string(r.raw_body.size()));
+                 }});
+    router_.add({"POST", "/v1/ignore", {}, BodyKind::kNone, [](ApiRequest&) {
+                   return ApiResponse::jsonText(200, "0");
+                 }});
     auth_ = std::make_unique<Authenticator>(std::vector<ApiKey>{});
     ctx_.router = &router_;
     ctx_.authenticator = auth_.get();
@@ -198,6 +205,67 @@ TEST_F(HttpConnectionPoolTest, HalfSentRequestTimesOut) {
   auto s = connect();  // the one thread is free again
   sendAll(s, kPing);
   EXPECT_EQ(readResponses(s, 1).rfind("HTTP/1.1 200", 0), 0u);
+}
+
+TEST_F(HttpConnectionPoolTest, ChunkedBodyIsDecoded) {
+  auto s = connect();
+  sendAll(s,
+          "POST /v1/size HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+          "Transfer-Encoding: chunked\r\n\r\n4\r\n{\"a\"\r\n4\r\n:12}\r\n0\r\n\r\n" +
+              std::string(kPing));
+  std::string r = readResponses(s, 2);
+  EXPECT_EQ(r.rfind("HTTP/1.1 200", 0), 0u) << r;
+  EXPECT_NE(r.find("\r\n\r\n8"), std::string::npos) << r;
+  EXPECT_EQ(countOf(r, "HTTP/1.1 200"), 2) << r;  // the next request is read after the body
+}
+
+// A body the route never reads is never taken for the next request: the answer says
+// "Connection: close" and the connection ends.
+TEST_F(HttpConnectionPoolTest, UnreadBodyEndsTheConnectionInsteadOfBecomingARequest) {
+  auto s = connect();
+  sendAll(s, "POST /v1/ignore HTTP/1.1\r\nHost: t\r\nContent-Length: " +
+                 std::to_string(std::string(kPing).size()) + "\r\n\r\n" + kPing);
+  std::string r = readResponses(s, 2);
+  EXPECT_EQ(countOf(r, "HTTP/1.1 200"), 1) << r;
+  EXPECT_NE(r.find("Connection: close"), std::string::npos) << r;
+  EXPECT_EQ(r.find("\"pong\":true"), std::string::npos) << r;
+}
+
+TEST_F(HttpConnectionPoolTest, ExpectContinueGets100First) {
+  auto s = connect();
+  sendAll(s,
+          "POST /v1/size HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+          "Content-Length: 2\r\nExpect: 100-continue\r\n\r\n");
+  char buf[64];
+  int n = s.receiveBytes(buf, sizeof buf);
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(buf, static_cast<size_t>(n)).rfind("HTTP/1.1 100 Continue\r\n\r\n", 0), 0u);
+  sendAll(s, "{}");
+  std::string r = readResponses(s, 1);
+  EXPECT_EQ(r.rfind("HTTP/1.1 200", 0), 0u) << r;
+}
+
+TEST_F(HttpConnectionPoolTest, SmugglingShapedOrOversizedHeadsGet400AndClose) {
+  for (const std::string& bad :
+       {std::string("POST /v1/size HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+                    "Content-Length: 3\r\n\r\n"),
+        "GET /v1/ping HTTP/1.1\r\nX: " + std::string(70 * 1024, 'a') + "\r\n\r\n"}) {
+    auto s = connect();
+    sendAll(s, bad);
+    std::string r = readResponses(s, 1);
+    EXPECT_EQ(r.rfind("HTTP/1.1 400", 0), 0u) << r.substr(0, 200);
+    EXPECT_NE(r.find("MALFORMED_REQUEST"), std::string::npos) << r.substr(0, 200);
+    EXPECT_NE(r.find("Connection: close"), std::string::npos);
+  }
+}
+
+TEST_F(HttpConnectionPoolTest, Http10ClosesUnlessAskedToKeepAlive) {
+  auto s = connect();
+  sendAll(s, "GET /v1/ping HTTP/1.0\r\n\r\n");
+  std::string r = readResponses(s, 1);
+  EXPECT_EQ(r.rfind("HTTP/1.0 200", 0), 0u) << r;
+  char c;
+  EXPECT_EQ(s.receiveBytes(&c, 1), 0);
 }
 
 }  // namespace
