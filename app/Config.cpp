@@ -31,7 +31,7 @@ const KeySpec kKeys[] = {
      &Config::server_port, 0, 65535},
     {"server.max_body_bytes", Kind::kInt, "largest accepted request body (default 1048576)",
      nullptr, nullptr, &Config::server_max_body_bytes, 1024, 1LL << 30},
-    {"server.threads", Kind::kInt, "HTTP worker threads (default 16)", nullptr, nullptr,
+    {"server.threads", Kind::kInt, "threads answering HTTP requests (default 16)", nullptr, nullptr,
      &Config::server_threads, 1, 1024},
     {"store.url", Kind::kString,
      "sqlite:PATH (default sqlite:callwarden.db; relative to the config file)", &Config::store_url},

@@ -117,6 +117,24 @@ void sendAll(Poco::Net::StreamSocket& socket, const std::string& data) {
   socket.sendBytes(data.data(), static_cast<int>(data.size()));
 }
 
+// Closing a socket that still has unread input makes the kernel send a reset, which can
+// destroy the answer before the client has read it (a 413 sent while the body is still
+// arriving). So stop sending, and read until the client closes, for at most a second and 1 MiB.
+void lingerBeforeClose(Poco::Net::StreamSocket& socket) {
+  try {
+    socket.shutdownSend();
+    socket.setReceiveTimeout(Poco::Timespan(1, 0));
+    char buf[8192];
+    for (size_t total = 0; total < (1u << 20);) {
+      const int n = socket.receiveBytes(buf, sizeof buf);
+      if (n <= 0) break;
+      total += static_cast<size_t>(n);
+    }
+  } catch (const Poco::Exception&) {
+    // Timed out or reset: close anyway.
+  }
+}
+
 ApiResponse badRequest(const std::string& message) {
   return errorResponse(400, "MALFORMED_REQUEST", message);
 }
@@ -289,6 +307,7 @@ bool HttpConnectionPool::answer(Connection& c) {
       sendAll(c.socket, serialize(badRequest("the request head exceeds " +
                                              std::to_string(kMaxHeadBytes) + " bytes"),
                                   true, false, false));
+      lingerBeforeClose(c.socket);
       return false;
     case HeadRead::kComplete:
       break;
@@ -298,6 +317,7 @@ bool HttpConnectionPool::answer(Connection& c) {
   if (!framing.isOk()) {
     // The rest of the stream cannot be framed, so the connection ends after the answer.
     sendAll(c.socket, serialize(badRequest(framing.status().message()), true, false, false));
+    lingerBeforeClose(c.socket);
     return false;
   }
   if (head->expectContinue()) sendAll(c.socket, "HTTP/1.1 100 Continue\r\n\r\n");
@@ -317,6 +337,7 @@ bool HttpConnectionPool::answer(Connection& c) {
   const bool body_done = (!framing->chunked && framing->length == 0) || body->eof();
   const bool keep_alive = head->keepAlive() && body_done;
   sendAll(c.socket, serialize(res, head->http11, keep_alive, head->method == "HEAD"));
+  if (!keep_alive) lingerBeforeClose(c.socket);
   return keep_alive;
 }
 

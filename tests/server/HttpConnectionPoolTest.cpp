@@ -85,6 +85,17 @@ class HttpConnectionPoolTest : public ::testing::Test {
       in.append(buf, static_cast<size_t>(n));
     }
   }
+  // Sends `request` on a new connection: the answer must start with `status_line`, and the
+  // server must close the connection after it. Returns the answer.
+  std::string expectAnswerThenClose(const std::string& request, const std::string& status_line) {
+    auto s = connect();
+    sendAll(s, request);
+    std::string r = readResponses(s, 1);
+    EXPECT_EQ(r.rfind(status_line, 0), 0u) << request.substr(0, 80) << "\n" << r.substr(0, 200);
+    char c;
+    EXPECT_EQ(s.receiveBytes(&c, 1), 0) << request.substr(0, 80);  // closed by the server
+    return r;
+  }
   static int countOf(const std::string& hay, const std::string& needle) {
     int n = 0;
     for (size_t p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + 1)) ++n;
@@ -118,23 +129,13 @@ TEST_F(HttpConnectionPoolTest, AnswersPipelinedRequestsInOrder) {
 }
 
 TEST_F(HttpConnectionPoolTest, MalformedRequestGets400AndTheConnectionCloses) {
-  for (const char* bad : {"NOT A REQUEST\r\n\r\n", "GET /v1/ping HTTP/9.9\r\nHost: t\r\n\r\n"}) {
-    auto s = connect();
-    sendAll(s, bad);
-    std::string r = readResponses(s, 1);
-    EXPECT_EQ(r.rfind("HTTP/1.1 400", 0), 0u) << bad << "\n" << r;
-    char c;
-    EXPECT_EQ(s.receiveBytes(&c, 1), 0) << bad;  // closed by the server
-  }
+  for (const char* bad : {"NOT A REQUEST\r\n\r\n", "GET /v1/ping HTTP/9.9\r\nHost: t\r\n\r\n"})
+    expectAnswerThenClose(bad, "HTTP/1.1 400");
 }
 
 TEST_F(HttpConnectionPoolTest, ConnectionCloseIsHonoured) {
-  auto s = connect();
-  sendAll(s, "GET /v1/ping HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
-  std::string r = readResponses(s, 1);
-  EXPECT_EQ(r.rfind("HTTP/1.1 200", 0), 0u) << r;
-  char c;
-  EXPECT_EQ(s.receiveBytes(&c, 1), 0);
+  expectAnswerThenClose("GET /v1/ping HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+                        "HTTP/1.1 200");
 }
 
 TEST_F(HttpConnectionPoolTest, StopClosesIdleConnectionsWithoutWaitingForTheirTimeout) {
@@ -250,22 +251,14 @@ TEST_F(HttpConnectionPoolTest, SmugglingShapedOrOversizedHeadsGet400AndClose) {
        {std::string("POST /v1/size HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
                     "Content-Length: 3\r\n\r\n"),
         "GET /v1/ping HTTP/1.1\r\nX: " + std::string(70 * 1024, 'a') + "\r\n\r\n"}) {
-    auto s = connect();
-    sendAll(s, bad);
-    std::string r = readResponses(s, 1);
-    EXPECT_EQ(r.rfind("HTTP/1.1 400", 0), 0u) << r.substr(0, 200);
+    std::string r = expectAnswerThenClose(bad, "HTTP/1.1 400");
     EXPECT_NE(r.find("MALFORMED_REQUEST"), std::string::npos) << r.substr(0, 200);
     EXPECT_NE(r.find("Connection: close"), std::string::npos);
   }
 }
 
 TEST_F(HttpConnectionPoolTest, Http10ClosesUnlessAskedToKeepAlive) {
-  auto s = connect();
-  sendAll(s, "GET /v1/ping HTTP/1.0\r\n\r\n");
-  std::string r = readResponses(s, 1);
-  EXPECT_EQ(r.rfind("HTTP/1.0 200", 0), 0u) << r;
-  char c;
-  EXPECT_EQ(s.receiveBytes(&c, 1), 0);
+  expectAnswerThenClose("GET /v1/ping HTTP/1.0\r\n\r\n", "HTTP/1.0 200");
 }
 
 }  // namespace
