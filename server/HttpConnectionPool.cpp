@@ -251,9 +251,13 @@ void HttpConnectionPool::acceptAll() {
     const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK)
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        // Out of descriptors or memory: the pending connection stays ready, so re-arming at
+        // once would spin. Wait a little for connections to close.
         Log::warn("cannot accept a connection", {{"error", std::strerror(errno)}});
-      break;  // EMFILE and the like: try again on the next readiness
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      break;
     }
     try {
       Poco::Net::StreamSocket socket(new Poco::Net::StreamSocketImpl(fd));  // owns fd
