@@ -33,8 +33,31 @@ int64_t micros(Timestamp t) {
   return t.time_since_epoch().count();
 }
 
+// Where a blocking append() waits for its answer, on the appender's stack. Not a
+// std::promise: set_value() goes through std::call_once, and glibc's pthread_once ends with a
+// futex wake whether or not anyone waits, a system call on every call check.
+class Waiter {
+ public:
+  void set(Result<uint64_t> r) {
+    // Notified under the lock: the waiter cannot return (and destroy this) before it has it.
+    std::lock_guard lock(mu_);
+    result_ = std::move(r);
+    cv_.notify_one();
+  }
+  Result<uint64_t> wait() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return result_.has_value(); });
+    return std::move(*result_);
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::optional<Result<uint64_t>> result_;
+};
+
 // One append waiting for the writer. Owned by the queue, then by the writer's batch; the
-// appender holds only the future, so no wake-up is shared between appenders.
+// appender holds only its Waiter or future, so no wake-up is shared between appenders.
 struct Request {
   EventType type{};
   std::string clear;
@@ -43,13 +66,15 @@ struct Request {
   bool ack_on_write = false;  // Ack::kWritten
   Status status;
   uint64_t seq = 0;
-  std::promise<Result<uint64_t>> promise;
+  Waiter* waiter = nullptr;                               // append()
+  std::optional<std::promise<Result<uint64_t>>> promise;  // appendAsync()
 
   void finish() {
-    if (status.isOk()) {
-      promise.set_value(seq);
-    } else {
-      promise.set_value(status);
+    Result<uint64_t> r = status.isOk() ? Result<uint64_t>(seq) : Result<uint64_t>(status);
+    if (waiter != nullptr) {
+      waiter->set(std::move(r));
+    } else if (promise) {
+      promise->set_value(std::move(r));
     }
   }
 };
@@ -58,11 +83,6 @@ using RequestPtr = std::unique_ptr<Request>;
 // The longest a record answered with Ack::kWritten waits before its flush begins.
 constexpr std::chrono::milliseconds kWrittenFlushEvery{2};
 
-std::future<Result<uint64_t>> readyFuture(Status s) {
-  std::promise<Result<uint64_t>> p;
-  p.set_value(std::move(s));
-  return p.get_future();
-}
 }  // namespace
 
 class AuditLogImpl {
@@ -75,8 +95,14 @@ class AuditLogImpl {
   }
 
   Status open(std::vector<std::string>& repairs);
+  Result<uint64_t> append(const AuditEvent& event, Ack ack);
+  Result<RequestPtr> makeRequest(const AuditEvent& event, Ack ack);
   std::future<Result<uint64_t>> appendAsync(const AuditEvent& event, Ack ack);
-  std::future<Result<uint64_t>> enqueue(RequestPtr req, bool wake_writer = true);
+  /// Waits for `req`'s answer.
+  Result<uint64_t> submitAndWait(RequestPtr req);
+  /// Queues `req` (or answers it at once if the log is closed or failed) and, for
+  /// Ack::kWritten, writes the queue from this thread.
+  void submit(RequestPtr req);
   void writeQueuedNow();
   Status shredSubject(const std::string& subject_key, const std::string& request_ref);
   Result<std::string> latestCheckpoint() const;
@@ -353,45 +379,88 @@ Status AuditLogImpl::open(std::vector<std::string>& repairs) {
   return fsyncDir(options_.dir);
 }
 
-std::future<Result<uint64_t>> AuditLogImpl::appendAsync(const AuditEvent& event, Ack ack) {
+Result<RequestPtr> AuditLogImpl::makeRequest(const AuditEvent& event, Ack ack) {
   if (!isKnownEventType(static_cast<uint16_t>(event.type))) {
-    return readyFuture(Status::invalidArgument("unknown audit event type " +
-                                               std::to_string(static_cast<int>(event.type))));
+    return Status::invalidArgument("unknown audit event type " +
+                                   std::to_string(static_cast<int>(event.type)));
   }
   if (event.subject_key.empty() && !event.personal.empty()) {
-    return readyFuture(Status::invalidArgument("personal audit fields need a subject_key"));
+    return Status::invalidArgument("personal audit fields need a subject_key");
   }
   auto req = std::make_unique<Request>();
   req->type = event.type;
   req->ack_on_write = ack == Ack::kWritten;
   auto clear = encodeFields(event.clear);
-  if (!clear.isOk()) return readyFuture(clear.status());
+  if (!clear.isOk()) return clear.status();
   req->clear = std::move(*clear);
   if (!event.subject_key.empty()) {
     auto personal = encodeFields(event.personal);
-    if (!personal.isOk()) return readyFuture(personal.status());
+    if (!personal.isOk()) return personal.status();
     req->personal = std::move(*personal);
-    if (failed_.load()) return readyFuture(health());
+    if (failed_.load()) return health();
     auto key = subjects_->acquire(event.subject_key, micros(clock_.now()));
-    if (!key.isOk()) return readyFuture(key.status());
+    if (!key.isOk()) return key.status();
     req->seal = *key;
   }
-  if (ack != Ack::kWritten) return enqueue(std::move(req), /*wake_writer=*/true);
-  auto f = enqueue(std::move(req), /*wake_writer=*/false);
-  writeQueuedNow();
+  return req;
+}
+
+Result<uint64_t> AuditLogImpl::append(const AuditEvent& event, Ack ack) {
+  auto req = makeRequest(event, ack);
+  if (!req.isOk()) return req.status();
+  return submitAndWait(std::move(*req));
+}
+
+std::future<Result<uint64_t>> AuditLogImpl::appendAsync(const AuditEvent& event, Ack ack) {
+  auto req = makeRequest(event, ack);
+  std::promise<Result<uint64_t>> p;
+  auto f = p.get_future();
+  if (!req.isOk()) {
+    p.set_value(req.status());
+    return f;
+  }
+  (*req)->promise.emplace(std::move(p));
+  submit(std::move(*req));
   return f;
 }
 
-// Ack::kWritten appends are written by the appending thread itself when the writer is idle:
-// that saves the two thread hand-offs (to the writer and back) that otherwise make up much of
-// a call check's latency. When the writer or another appender holds write_mu_, the writer is
-// woken and takes the request with its next batch, as for any append.
-void AuditLogImpl::writeQueuedNow() {
-  std::unique_lock write(write_mu_, std::try_to_lock);
-  if (!write.owns_lock()) {
-    q_cv_.notify_one();
-    return;
+Result<uint64_t> AuditLogImpl::submitAndWait(RequestPtr req) {
+  Waiter waiter;
+  req->waiter = &waiter;
+  submit(std::move(req));
+  return waiter.wait();
+}
+
+void AuditLogImpl::submit(RequestPtr req) {
+  const bool written = req->ack_on_write;
+  {
+    std::unique_lock lock(q_mu_);
+    if (closed_ || stop_) {
+      lock.unlock();
+      req->status = Status::error(ErrorCode::kFailedPrecondition, "audit log is closed");
+      req->finish();
+      return;
+    }
+    if (failed_.load()) {
+      lock.unlock();
+      req->status = health();
+      req->finish();
+      return;
+    }
+    queue_.push_back(std::move(req));
+    if (!written) q_cv_.notify_one();
   }
+  if (written) writeQueuedNow();
+}
+
+// Ack::kWritten appends are written by the appending threads themselves: that saves the two
+// thread hand-offs (to the writer and back) that otherwise make up much of a call check's
+// latency. An appender that finds write_mu_ taken waits for it rather than waking the writer:
+// whoever holds it next writes everything queued by then, its own request and the others'
+// (so concurrent checks still share one write()), and a later waiter whose request was taken
+// along finds the queue empty and returns with its answer already set.
+void AuditLogImpl::writeQueuedNow() {
+  std::lock_guard write(write_mu_);
   std::vector<RequestPtr> batch;
   {
     std::lock_guard lock(q_mu_);
@@ -406,20 +475,6 @@ void AuditLogImpl::writeQueuedNow() {
     checkpoint_wanted_ = true;
     q_cv_.notify_one();
   }
-}
-
-std::future<Result<uint64_t>> AuditLogImpl::enqueue(RequestPtr req, bool wake_writer) {
-  std::unique_lock lock(q_mu_);
-  if (closed_ || stop_)
-    return readyFuture(Status::error(ErrorCode::kFailedPrecondition, "audit log is closed"));
-  if (failed_.load()) {
-    lock.unlock();
-    return readyFuture(health());
-  }
-  auto f = req->promise.get_future();
-  queue_.push_back(std::move(req));
-  if (wake_writer) q_cv_.notify_one();
-  return f;
 }
 
 bool AuditLogImpl::checkpointDue() const {
@@ -468,6 +523,7 @@ void AuditLogImpl::writerLoop() {
 
 void AuditLogImpl::handOff(std::vector<RequestPtr>& batch, uint64_t end) {
   std::vector<RequestPtr> answered;
+  bool wake_syncer = true;
   {
     std::lock_guard lock(sync_mu_);
     if (failed_.load()) {
@@ -478,6 +534,11 @@ void AuditLogImpl::handOff(std::vector<RequestPtr>& batch, uint64_t end) {
       for (auto& r : batch) answered.push_back(std::move(r));
       for (auto& r : answered) r->status = health();
     } else {
+      // The syncer needs waking only for an append waiting for the disk, or when it sleeps
+      // with nothing to flush. Otherwise it already waits until its next kWritten flush, or
+      // is flushing and looks at written_ again afterwards. (That wake-up on every check was
+      // a futex call and a context switch per check.)
+      wake_syncer = written_ <= sync_started_;
       written_ = std::max(written_, end);
       std::vector<RequestPtr> waiting;
       for (auto& r : batch) {
@@ -488,10 +549,13 @@ void AuditLogImpl::handOff(std::vector<RequestPtr>& batch, uint64_t end) {
         else
           waiting.push_back(std::move(r));
       }
-      if (!waiting.empty()) unsynced_.push_back({end, std::move(waiting)});
+      if (!waiting.empty()) {
+        unsynced_.push_back({end, std::move(waiting)});
+        wake_syncer = true;
+      }
     }
   }
-  sync_cv_.notify_all();
+  if (wake_syncer) sync_cv_.notify_all();
   for (auto& r : answered) r->finish();
 }
 
@@ -708,7 +772,7 @@ Status AuditLogImpl::shredSubject(const std::string& subject_key, const std::str
   auto enc = encodeFields(clear);
   if (!enc.isOk()) return enc.status();
   req->clear = std::move(*enc);
-  auto seq = enqueue(std::move(req)).get();
+  auto seq = submitAndWait(std::move(req));
   if (!seq.isOk()) return seq.status();
   // The erasure record is durable; now remove the wrapped key from disk. If this fails or the
   // process dies first, open() finishes the job from the erasure record.
@@ -727,7 +791,7 @@ Status AuditLogImpl::close() {
     auto req = std::make_unique<Request>();
     req->type = EventType::kAuditClose;
     req->clear = encodeFields({{"reason", "close"}}).value();
-    auto seq = enqueue(std::move(req)).get();
+    auto seq = submitAndWait(std::move(req));
     if (!seq.isOk()) result = seq.status();
     Status s = checkpointNow();
     if (result.isOk()) result = s;
@@ -796,7 +860,7 @@ AuditLog::~AuditLog() {
   if (impl_) (void)impl_->close();
 }
 Result<uint64_t> AuditLog::append(const AuditEvent& event, Ack ack) {
-  return impl_->appendAsync(event, ack).get();
+  return impl_->append(event, ack);
 }
 std::future<Result<uint64_t>> AuditLog::appendAsync(const AuditEvent& event, Ack ack) {
   return impl_->appendAsync(event, ack);

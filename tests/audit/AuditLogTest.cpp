@@ -8,6 +8,7 @@
 #include <atomic>
 #include <csignal>
 #include <functional>
+#include <future>
 #include <set>
 #include <thread>
 
@@ -102,6 +103,12 @@ TEST(AuditLog, ConcurrentAppendsAreAllDurableAndDistinct) {
 TEST(AuditLog, WrittenAndDurableAcksInterleaveInOneVerifiedChain) {
   appendConcurrentlyAndVerify(8, 150, 50,
                               [](int t) { return t % 2 == 0 ? Ack::kWritten : Ack::kDurable; });
+}
+
+// Ack::kWritten appenders write the queue themselves, taking along whatever other threads
+// queued; none may be lost, answered twice or written out of order.
+TEST(AuditLog, WrittenAcksFromManyThreadsAreAllWrittenOnce) {
+  appendConcurrentlyAndVerify(16, 200, 100, [](int) { return Ack::kWritten; });
 }
 
 TEST(AuditLog, WrittenAckFailsLikeADurableOneOnceTheLogFailed) {
@@ -258,6 +265,33 @@ TEST(AuditLog, RejectsMalformedEvents) {
   // A rejected event does not use up a sequence number or hurt health.
   EXPECT_EQ((*log)->append(decisionEvent(1, false)).value(), 1u);
   EXPECT_TRUE((*log)->health().isOk());
+}
+
+// appendAsync() keeps many appends in flight from one thread; each future gets its own seq,
+// a malformed event's future is ready at once, and after close() they fail.
+TEST(AuditLog, AsyncAppendsResolveInOrderAndMalformedOnesAtOnce) {
+  AuditEnv env;
+  auto log = AuditLog::open(env.options(), env.clock);
+  ASSERT_TRUE(log.isOk());
+  std::vector<std::future<Result<uint64_t>>> inflight;
+  for (int i = 0; i < 50; ++i)
+    inflight.push_back((*log)->appendAsync(decisionEvent(i, i % 2 == 0),
+                                           i % 3 == 0 ? Ack::kWritten : Ack::kDurable));
+  auto bad = (*log)->appendAsync(AuditEvent{static_cast<EventType>(999), {}, "", {}});
+  ASSERT_EQ(bad.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+  EXPECT_EQ(bad.get().status().code(), ErrorCode::kInvalidArgument);
+  std::set<uint64_t> seqs;
+  for (auto& f : inflight) {
+    auto seq = f.get();
+    ASSERT_TRUE(seq.isOk()) << seq.status().toString();
+    seqs.insert(*seq);
+  }
+  EXPECT_EQ(seqs.size(), 50u);
+  EXPECT_EQ(*seqs.begin(), 1u);
+  EXPECT_EQ(*seqs.rbegin(), 50u);
+  ASSERT_TRUE((*log)->close().isOk());
+  EXPECT_EQ((*log)->appendAsync(decisionEvent(1, false)).get().status().code(),
+            ErrorCode::kFailedPrecondition);
 }
 
 TEST(AuditLog, RefusesToOpenWithMissingKeyFile) {
