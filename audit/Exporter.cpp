@@ -4,7 +4,7 @@
 #include <map>
 
 #include "audit/FileUtil.h"
-#include "audit/Json.h"
+#include "common/JsonEscape.h"
 #include "audit/Keys.h"
 #include "audit/LogScanner.h"
 #include "audit/SubjectKeyStore.h"

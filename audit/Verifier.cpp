@@ -8,7 +8,7 @@
 
 #include "audit/Checkpoint.h"
 #include "audit/FileUtil.h"
-#include "audit/Json.h"
+#include "common/JsonEscape.h"
 #include "audit/Keys.h"
 #include "audit/LogScanner.h"
 #include "audit/SubjectKeyStore.h"
