@@ -1,15 +1,20 @@
 // The HTTP connection pool (server/HttpConnectionPool), over raw sockets: keep-alive and
-// pipelined requests, malformed requests, more connections than threads, idle timeouts, and a
-// stop that does not wait for idle clients.
+// pipelined requests, malformed requests, more connections than threads, idle timeouts, a
+// stop that does not wait for idle clients, and running out of descriptors.
 
 #include "server/HttpConnectionPool.h"
 
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -259,6 +264,77 @@ TEST_F(HttpConnectionPoolTest, SmugglingShapedOrOversizedHeadsGet400AndClose) {
 
 TEST_F(HttpConnectionPoolTest, Http10ClosesUnlessAskedToKeepAlive) {
   expectAnswerThenClose("GET /v1/ping HTTP/1.0\r\n\r\n", "HTTP/1.0 200");
+}
+
+// Lowers this process's descriptor limit and fills every free descriptor below it, so the
+// test decides exactly when the next accept() fails with EMFILE. Restores both on exit.
+class DescriptorSqueeze {
+ public:
+  DescriptorSqueeze() {
+    ::getrlimit(RLIMIT_NOFILE, &saved_);
+    int highest = 0;
+    for (int fd = 0; fd < 65536; ++fd)
+      if (::fcntl(fd, F_GETFD) != -1) highest = fd;
+    rlimit lowered = saved_;
+    lowered.rlim_cur = static_cast<rlim_t>(highest) + 8;
+    ::setrlimit(RLIMIT_NOFILE, &lowered);
+    for (;;) {
+      const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+      if (fd < 0) break;  // EMFILE: every descriptor below the limit is taken
+      fillers_.push_back(fd);
+    }
+  }
+  ~DescriptorSqueeze() {
+    for (int fd : fillers_) ::close(fd);
+    ::setrlimit(RLIMIT_NOFILE, &saved_);
+  }
+  /// Frees one descriptor for whoever opens one next.
+  void release() {
+    ::close(fillers_.back());
+    fillers_.pop_back();
+  }
+  bool filled() const { return !fillers_.empty(); }
+
+ private:
+  rlimit saved_{};
+  std::vector<int> fillers_;
+};
+
+double processCpuSeconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// Out of descriptors, accept() keeps failing while the connection waits in the backlog: the
+// server must back off instead of spinning on the ready listener, keep serving the
+// connections it has, and take the waiting one once a descriptor is free.
+TEST_F(HttpConnectionPoolTest, OutOfDescriptorsBacksOffThenAcceptsTheWaitingConnection) {
+  auto served = connect();
+  sendAll(served, kPing);
+  ASSERT_EQ(readResponses(served, 1).rfind("HTTP/1.1 200", 0), 0u);
+  std::optional<Poco::Net::StreamSocket> waiting;
+  {
+    DescriptorSqueeze squeeze;
+    ASSERT_TRUE(squeeze.filled());
+    squeeze.release();  // for the client's socket; the server's accept() then gets EMFILE
+    waiting = connect();
+    sendAll(*waiting, kPing);
+    const double cpu0 = processCpuSeconds();
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    // A thread spinning on accept() would burn most of the half second.
+    EXPECT_LT(processCpuSeconds() - cpu0, 0.2);
+    waiting->setReceiveTimeout(Poco::Timespan(0, 1000));
+    char c;
+    EXPECT_THROW(waiting->receiveBytes(&c, 1), Poco::TimeoutException);  // not accepted yet
+    // The connection accepted earlier is still served.
+    sendAll(served, kPing);
+    EXPECT_EQ(readResponses(served, 1).rfind("HTTP/1.1 200", 0), 0u);
+    squeeze.release();  // for the server's accept()
+    waiting->setReceiveTimeout(Poco::Timespan(5, 0));
+    EXPECT_EQ(readResponses(*waiting, 1).rfind("HTTP/1.1 200", 0), 0u);
+  }
 }
 
 }  // namespace
