@@ -5,7 +5,8 @@
 // Thread-safety: all methods may be called concurrently from any number of threads. append()
 // blocks until its record is durable; concurrent appends are committed together (group
 // commit: one thread seals and writes each batch while another fdatasyncs the batches before
-// it). A checkpoint only ever covers records already durable.
+// it; Ack::kWritten appends are sealed and written by the appending threads themselves, each
+// taking along whatever others queued). A checkpoint only ever covers records already durable.
 // Ownership: open() returns the only owner; one AuditLog per directory (an flock on
 // <dir>/LOCK keeps a second process out). The Clock must outlive the log.
 // Failure: any I/O failure is sticky. After it, append() and checkpointNow() return
