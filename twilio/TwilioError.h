@@ -4,13 +4,12 @@
 // "outcome unknown" (a request that creates something was sent but no definite answer came
 // back: the call may exist and must be counted as placed, then reconciled).
 
-#include <cassert>
 #include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 
+#include "common/Result.h"
 #include "common/Status.h"
 
 namespace callwarden::twilio {
@@ -57,30 +56,8 @@ struct TwilioError {
   Status toStatus() const;
 };
 
-/// A value or a TwilioError, like common/Result.h but with the typed error.
+/// A value or a TwilioError.
 template <typename T>
-class [[nodiscard]] TwilioResult {
- public:
-  TwilioResult(T value) : value_(std::move(value)) {}            // NOLINT: implicit by design
-  TwilioResult(TwilioError error) : error_(std::move(error)) {}  // NOLINT
-  bool isOk() const { return value_.has_value(); }
-  explicit operator bool() const { return isOk(); }
-  /// Only meaningful when !isOk().
-  const TwilioError& error() const {
-    assert(!isOk());
-    return error_;
-  }
-  T& value() & { return *value_; }
-  const T& value() const& { return *value_; }
-  T&& value() && { return std::move(*value_); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-
- private:
-  std::optional<T> value_;
-  TwilioError error_;
-};
+using TwilioResult = Result<T, TwilioError>;
 
 }  // namespace callwarden::twilio
