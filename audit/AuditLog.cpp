@@ -56,8 +56,9 @@ class Waiter {
   std::optional<Result<uint64_t>> result_;
 };
 
-// One append waiting for the writer. Owned by the queue, then by the writer's batch; the
-// appender holds only its Waiter or future, so no wake-up is shared between appenders.
+// One append waiting to be written. Owned by the queue, then by the batch of whichever thread
+// writes it (the writer, or a kWritten appender); the appender holds only its Waiter or
+// future, so no wake-up is shared between appenders.
 struct Request {
   EventType type{};
   std::string clear;
@@ -457,8 +458,9 @@ void AuditLogImpl::submit(RequestPtr req) {
 // thread hand-offs (to the writer and back) that otherwise make up much of a call check's
 // latency. An appender that finds write_mu_ taken waits for it rather than waking the writer:
 // whoever holds it next writes everything queued by then, its own request and the others'
-// (so concurrent checks still share one write()), and a later waiter whose request was taken
-// along finds the queue empty and returns with its answer already set.
+// (so concurrent checks still share one write()). An appender whose request was taken along
+// by another thread, or by the writer, finds the queue empty and returns to wait for the
+// answer that thread gives it.
 void AuditLogImpl::writeQueuedNow() {
   std::lock_guard write(write_mu_);
   std::vector<RequestPtr> batch;
@@ -805,6 +807,10 @@ Status AuditLogImpl::close() {
   }
   q_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  // The writer left with the queue empty, and nothing can be queued now; but a kWritten
+  // appender may still hold a batch it took from the queue. Wait for it, so that its records
+  // reach the syncer before the syncer is told to stop.
+  { std::lock_guard wait_for_appenders(write_mu_); }
   {
     std::lock_guard lock(sync_mu_);
     sync_stop_ = true;  // the syncer flushes what the writer wrote last, then ends

@@ -70,9 +70,11 @@ class AuditLog {
   /// the append was in flight, Unavailable once the log has failed.
   Result<uint64_t> append(const AuditEvent& event, Ack ack = Ack::kDurable);
 
-  /// append() without blocking: the future becomes ready when the record is durable or has
-  /// failed, with the same results. For callers that keep many appends in flight from few
-  /// threads (importers, benchmarks); group commit batches them like concurrent append()s.
+  /// append() without waiting for the disk: the future becomes ready when the record is
+  /// durable or has failed, with the same results. For callers that keep many appends in
+  /// flight from few threads (importers, benchmarks); group commit batches them like
+  /// concurrent append()s. With Ack::kWritten the calling thread writes the record itself
+  /// (as append() does), so the call returns once it is written.
   std::future<Result<uint64_t>> appendAsync(const AuditEvent& event, Ack ack = Ack::kDurable);
 
   /// Crypto-shredding: destroys the data key of `subject_key` and appends a kErasure record

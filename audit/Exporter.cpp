@@ -4,11 +4,11 @@
 #include <map>
 
 #include "audit/FileUtil.h"
-#include "common/JsonEscape.h"
 #include "audit/Keys.h"
 #include "audit/LogScanner.h"
 #include "audit/SubjectKeyStore.h"
 #include "common/Hex.h"
+#include "common/JsonEscape.h"
 #include "common/Rfc3339.h"
 
 namespace callwarden::audit {

@@ -8,11 +8,11 @@
 
 #include "audit/Checkpoint.h"
 #include "audit/FileUtil.h"
-#include "common/JsonEscape.h"
 #include "audit/Keys.h"
 #include "audit/LogScanner.h"
 #include "audit/SubjectKeyStore.h"
 #include "common/Hex.h"
+#include "common/JsonEscape.h"
 
 namespace callwarden::audit {
 

@@ -112,8 +112,8 @@ int main(int argc, char** argv) {
   }
   const double available_us =
       static_cast<double>(spinners) * std::chrono::duration<double, std::micro>(length).count();
-  std::printf("%u spinning threads, one 512-byte append every %ld µs, %lld s per phase\n",
-              spinners, static_cast<long>(every.count()), static_cast<long long>(length.count()));
+  std::printf("%u spinning threads, one 512-byte append every %ld µs, %lld s per phase\n", spinners,
+              static_cast<long>(every.count()), static_cast<long long>(length.count()));
   std::printf("%-6s %12s %14s %9s %16s\n", "phase", "CPU lost", "longest gap", "flushes",
               "flush p50 / p99");
   double write_lost = 0, flush_lost = 0;
@@ -123,8 +123,7 @@ int main(int argc, char** argv) {
       const Phase p = runPhase(fd, flush, length, every, spinners);
       std::printf("%-6s %11.1f%% %11.0f µs %9ld", flush ? "flush" : "write",
                   100 * p.lost.lost_us / available_us, p.lost.max_gap_us, p.flushes);
-      if (flush)
-        std::printf("   %4.0f / %5.0f µs", p.flush_p50_us, p.flush_p99_us);
+      if (flush) std::printf("   %4.0f / %5.0f µs", p.flush_p50_us, p.flush_p99_us);
       std::printf("\n");
       (flush ? flush_lost : write_lost) += p.lost.lost_us;
       flushes += p.flushes;

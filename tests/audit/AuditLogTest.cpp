@@ -269,7 +269,7 @@ TEST(AuditLog, RejectsMalformedEvents) {
 
 // appendAsync() keeps many appends in flight from one thread; each future gets its own seq,
 // a malformed event's future is ready at once, and after close() they fail.
-TEST(AuditLog, AsyncAppendsResolveInOrderAndMalformedOnesAtOnce) {
+TEST(AuditLog, AsyncAppendsEachGetTheirOwnSeqAndMalformedOnesFailAtOnce) {
   AuditEnv env;
   auto log = AuditLog::open(env.options(), env.clock);
   ASSERT_TRUE(log.isOk());
