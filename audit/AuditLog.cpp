@@ -784,16 +784,27 @@ Status AuditLogImpl::shredSubject(const std::string& subject_key, const std::str
 }
 
 Status AuditLogImpl::close() {
+  // Appends are refused from here on, so the close record is the last record and the final
+  // checkpoint covers every record. (Appends racing close() used to be written after both.)
+  Waiter close_written;
+  bool write_close_record = false;
   {
     std::lock_guard lock(q_mu_);
     if (closed_) return Status::ok();
+    closed_ = true;
+    if (!failed_.load()) {
+      auto req = std::make_unique<Request>();
+      req->type = EventType::kAuditClose;
+      req->clear = encodeFields({{"reason", "close"}}).value();
+      req->waiter = &close_written;
+      queue_.push_back(std::move(req));
+      q_cv_.notify_one();
+      write_close_record = true;
+    }
   }
   Status result;
-  if (!failed_.load()) {
-    auto req = std::make_unique<Request>();
-    req->type = EventType::kAuditClose;
-    req->clear = encodeFields({{"reason", "close"}}).value();
-    auto seq = submitAndWait(std::move(req));
+  if (write_close_record) {
+    auto seq = close_written.wait();
     if (!seq.isOk()) result = seq.status();
     Status s = checkpointNow();
     if (result.isOk()) result = s;
@@ -803,13 +814,12 @@ Status AuditLogImpl::close() {
   {
     std::lock_guard lock(q_mu_);
     stop_ = true;
-    closed_ = true;
   }
   q_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
-  // The writer left with the queue empty, and nothing can be queued now; but a kWritten
-  // appender may still hold a batch it took from the queue. Wait for it, so that its records
-  // reach the syncer before the syncer is told to stop.
+  // The writer left with the queue empty, and nothing can be queued now; but (when the log
+  // failed before the close record) a kWritten appender may still hold a batch it took from
+  // the queue. Wait for it, so that its records reach the syncer before the syncer stops.
   { std::lock_guard wait_for_appenders(write_mu_); }
   {
     std::lock_guard lock(sync_mu_);

@@ -92,6 +92,8 @@ class AuditLog {
   /// writable.
   Status health() const;
   /// Appends kAuditClose, signs a final checkpoint, stops the writer and releases the lock.
+  /// Appends from the moment close() begins are refused (FailedPrecondition), so the close
+  /// record is the last record and the final checkpoint covers every record.
   /// Idempotent; returns the first error met.
   Status close();
 

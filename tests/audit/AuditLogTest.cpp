@@ -126,6 +126,40 @@ TEST(AuditLog, WrittenAckFailsLikeADurableOneOnceTheLogFailed) {
   EXPECT_EQ((*log)->append(decisionEvent(4, false)).status().code(), ErrorCode::kUnavailable);
 }
 
+// close() racing appends of both kinds: every append is answered (written, or refused because
+// the log is closed), nothing is written after the close record, and the final checkpoint
+// seals every record. Rounds, because the race needs an appender to hold a batch just as
+// close() stops the syncer.
+TEST(AuditLog, CloseRacingAppendsAnswersEveryAppendAndSealsEveryRecord) {
+  for (int round = 0; round < 20; ++round) {
+    AuditEnv env;
+    auto log = AuditLog::open(env.options(50), env.clock);
+    ASSERT_TRUE(log.isOk());
+    std::atomic<uint64_t> acked{0};
+    std::vector<std::thread> appenders;
+    for (int t = 0; t < 6; ++t) {
+      appenders.emplace_back([&, t] {
+        for (int i = 0;; ++i) {
+          const Ack ack = (t + i) % 2 == 0 ? Ack::kWritten : Ack::kDurable;
+          auto seq = (*log)->append(decisionEvent(i, i % 4 == 0), ack);
+          if (!seq.isOk()) {
+            EXPECT_EQ(seq.status().code(), ErrorCode::kFailedPrecondition);
+            return;
+          }
+          acked.fetch_add(1);
+        }
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ASSERT_TRUE((*log)->close().isOk());
+    for (auto& th : appenders) th.join();
+    auto report = verifyLog(env.verifyOptions(true));
+    EXPECT_EQ(report.exit_code, 0) << toText(report);
+    EXPECT_EQ(report.unsealed, 0u) << toText(report);
+    EXPECT_EQ(report.records, acked.load() + 2);  // + open and close
+  }
+}
+
 TEST(AuditLog, CheckpointEveryNRecords) {
   AuditEnv env;
   auto log = AuditLog::open(env.options(5), env.clock);
