@@ -182,8 +182,9 @@ class AuditLogImpl {
   mutable std::mutex q_mu_;
   std::condition_variable q_cv_;  // writer waits for work
   std::vector<RequestPtr> queue_;
-  bool stop_ = false;
-  bool closed_ = false;
+  bool stop_ = false;               // the writer ends once the queue is empty
+  bool closed_ = false;             // appends are refused (set when close() begins)
+  std::mutex close_mu_;             // held through close()
   bool checkpoint_wanted_ = false;  // set by writeQueuedNow() for the writer
   std::thread writer_;
 
@@ -495,11 +496,16 @@ void AuditLogImpl::writerLoop() {
       q_cv_.wait_for(lock, std::chrono::milliseconds(200),
                      [&] { return !queue_.empty() || stop_ || checkpoint_wanted_; });
       if (queue_.empty() && stop_) return;
+    }
+    // The queue is taken only under write_mu_, here as in writeQueuedNow(): taking a batch and
+    // writing it are one step, so records are written in the order they were queued (the
+    // close record last), and batches reach the syncer in the order they were written.
+    std::lock_guard lock(write_mu_);
+    {
+      std::lock_guard queue(q_mu_);
       batch.swap(queue_);
       checkpoint_wanted_ = false;
     }
-    // handOff under write_mu_: batches reach the syncer in the order they were written.
-    std::lock_guard lock(write_mu_);
     if (!batch.empty()) {
       processBatch(batch);
       handOff(batch, next_seq_);
@@ -712,6 +718,11 @@ Status AuditLogImpl::writeCheckpoint(SignedCheckpoint cp, bool sync) {
 Status AuditLogImpl::checkpointNow() {
   if (failed_.load()) return health();
   std::lock_guard lock(write_mu_);
+  {
+    std::lock_guard queue(q_mu_);
+    // close() signs the last checkpoint before it sets stop_; none may follow it.
+    if (stop_) return Status::error(ErrorCode::kFailedPrecondition, "audit log is closed");
+  }
   Status s = drain();
   if (s.isOk()) {
     bool written;
@@ -784,6 +795,7 @@ Status AuditLogImpl::shredSubject(const std::string& subject_key, const std::str
 }
 
 Status AuditLogImpl::close() {
+  std::lock_guard closing(close_mu_);  // a second caller returns once the first is done
   // Appends are refused from here on, so the close record is the last record and the final
   // checkpoint covers every record. (Appends racing close() used to be written after both.)
   Waiter close_written;
@@ -817,8 +829,8 @@ Status AuditLogImpl::close() {
   }
   q_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
-  // The writer left with the queue empty, and nothing can be queued now; but (when the log
-  // failed before the close record) a kWritten appender may still hold a batch it took from
+  // The writer left with the queue empty, and nothing can be queued now; but when the log
+  // failed before the close record, a kWritten appender may still hold a batch it took from
   // the queue. Wait for it, so that its records reach the syncer before the syncer stops.
   { std::lock_guard wait_for_appenders(write_mu_); }
   {

@@ -160,6 +160,27 @@ TEST(AuditLog, CloseRacingAppendsAnswersEveryAppendAndSealsEveryRecord) {
   }
 }
 
+// Whichever close() returns, the log is closed by then: the lock is released (a new open()
+// succeeds) and no checkpoint can follow the final one.
+TEST(AuditLog, ConcurrentClosesBothReturnAClosedLog) {
+  AuditEnv env;
+  auto log = AuditLog::open(env.options(), env.clock);
+  ASSERT_TRUE(log.isOk());
+  ASSERT_TRUE((*log)->append(decisionEvent(1, true)).isOk());
+  std::thread other([&] {
+    EXPECT_TRUE((*log)->close().isOk());
+    auto reopened = AuditLog::open(env.options(), env.clock);
+    EXPECT_TRUE(reopened.isOk());
+    if (reopened.isOk()) EXPECT_TRUE((*reopened)->close().isOk());
+  });
+  EXPECT_TRUE((*log)->close().isOk());
+  EXPECT_EQ((*log)->checkpointNow().code(), ErrorCode::kFailedPrecondition);
+  other.join();
+  auto report = verifyLog(env.verifyOptions(true));
+  EXPECT_EQ(report.exit_code, 0) << toText(report);
+  EXPECT_EQ(report.unsealed, 0u);
+}
+
 TEST(AuditLog, CheckpointEveryNRecords) {
   AuditEnv env;
   auto log = AuditLog::open(env.options(5), env.clock);
