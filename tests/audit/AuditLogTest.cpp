@@ -170,8 +170,8 @@ TEST(AuditLog, ConcurrentClosesBothReturnAClosedLog) {
   std::thread other([&] {
     EXPECT_TRUE((*log)->close().isOk());
     auto reopened = AuditLog::open(env.options(), env.clock);
-    EXPECT_TRUE(reopened.isOk());
-    if (reopened.isOk()) EXPECT_TRUE((*reopened)->close().isOk());
+    ASSERT_TRUE(reopened.isOk());
+    EXPECT_TRUE((*reopened)->close().isOk());
   });
   EXPECT_TRUE((*log)->close().isOk());
   EXPECT_EQ((*log)->checkpointNow().code(), ErrorCode::kFailedPrecondition);
