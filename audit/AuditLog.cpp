@@ -182,9 +182,11 @@ class AuditLogImpl {
   mutable std::mutex q_mu_;
   std::condition_variable q_cv_;  // writer waits for work
   std::vector<RequestPtr> queue_;
-  bool stop_ = false;               // the writer ends once the queue is empty
-  bool closed_ = false;             // appends are refused (set when close() begins)
-  std::mutex close_mu_;             // held through close()
+  bool stop_ = false;    // the writer ends once the queue is empty
+  bool closed_ = false;  // appends are refused (set when close() begins)
+  // Held through close() and through a shred: close() must not release the directory while a
+  // shred still rewrites subjects.log, and a second close() returns only once the first is done.
+  std::mutex lifecycle_mu_;
   bool checkpoint_wanted_ = false;  // set by writeQueuedNow() for the writer
   std::thread writer_;
 
@@ -767,6 +769,11 @@ Status AuditLogImpl::health() const {
 
 Status AuditLogImpl::shredSubject(const std::string& subject_key, const std::string& request_ref) {
   if (subject_key.empty()) return Status::invalidArgument("empty subject key");
+  std::lock_guard shredding(lifecycle_mu_);
+  {
+    std::lock_guard lock(q_mu_);
+    if (closed_) return Status::error(ErrorCode::kFailedPrecondition, "audit log is closed");
+  }
   auto id = subjects_->lookup(subject_key);
   auto req = std::make_unique<Request>();
   req->type = EventType::kErasure;
@@ -795,7 +802,7 @@ Status AuditLogImpl::shredSubject(const std::string& subject_key, const std::str
 }
 
 Status AuditLogImpl::close() {
-  std::lock_guard closing(close_mu_);  // a second caller returns once the first is done
+  std::lock_guard closing(lifecycle_mu_);
   // Appends are refused from here on, so the close record is the last record and the final
   // checkpoint covers every record. (Appends racing close() used to be written after both.)
   Waiter close_written;

@@ -81,7 +81,8 @@ class AuditLog {
   /// (clear fields: request_ref, subject_id, dek_version, result). Records sealed under the
   /// key still verify but read as "shredded". A later append for the same subject_key starts
   /// a new subject with a new key. A subject with no data gets an erasure record with
-  /// result=no_data. `request_ref` must not be personal data.
+  /// result=no_data. `request_ref` must not be personal data. FailedPrecondition once close()
+  /// has begun; close() waits for a shred in progress.
   Status shredSubject(const std::string& subject_key, const std::string& request_ref);
 
   /// The most recent signed checkpoint note (C2SP format, audit/Checkpoint.h).

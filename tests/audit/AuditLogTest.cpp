@@ -161,7 +161,7 @@ TEST(AuditLog, CloseRacingAppendsAnswersEveryAppendAndSealsEveryRecord) {
 }
 
 // Whichever close() returns, the log is closed by then: the lock is released (a new open()
-// succeeds) and no checkpoint can follow the final one.
+// succeeds), and no checkpoint or shred can follow the final checkpoint.
 TEST(AuditLog, ConcurrentClosesBothReturnAClosedLog) {
   AuditEnv env;
   auto log = AuditLog::open(env.options(), env.clock);
@@ -175,6 +175,7 @@ TEST(AuditLog, ConcurrentClosesBothReturnAClosedLog) {
   });
   EXPECT_TRUE((*log)->close().isOk());
   EXPECT_EQ((*log)->checkpointNow().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_EQ((*log)->shredSubject("subject-1", "req-1").code(), ErrorCode::kFailedPrecondition);
   other.join();
   auto report = verifyLog(env.verifyOptions(true));
   EXPECT_EQ(report.exit_code, 0) << toText(report);
