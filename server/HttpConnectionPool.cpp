@@ -2,11 +2,9 @@
 
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
-#include <Poco/Net/HTTPChunkedStream.h>
 #include <Poco/Net/HTTPFixedLengthStream.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPServerSession.h>
-#include <Poco/Net/NetException.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/Net/StreamSocketImpl.h>
 #include <sys/epoll.h>
@@ -19,6 +17,8 @@
 #include <string>
 
 #include "common/Log.h"
+#include "common/Random.h"
+#include "server/ChunkedBody.h"
 #include "server/Dispatcher.h"
 
 namespace callwarden::server {
@@ -43,8 +43,8 @@ class Session : public Poco::Net::HTTPServerSession {
  public:
   using HTTPServerSession::get;
   using HTTPServerSession::HTTPServerSession;
-  /// Drops the empty lines buffered before the next request (RFC 9112 §2.2; Poco's chunked
-  /// decoder leaves the CRLF after the last chunk), then says whether a request has begun.
+  /// Drops the empty lines buffered before the next request (RFC 9112 §2.2), then says
+  /// whether a request has begun.
   bool hasBufferedRequest() {
     while (buffered() > 0 && (peek() == '\r' || peek() == '\n')) get();
     return buffered() > 0;
@@ -59,10 +59,16 @@ enum class HeadRead { kComplete, kNoRequest, kTooLarge };
 // before sending a byte (a keep-alive connection ending) or in the middle (nothing to answer).
 HeadRead readHead(Session& session, std::string& head) {
   head.clear();
+  size_t empty_lines = 0;
   for (;;) {
     const int c = session.get();
     if (c == std::char_traits<char>::eof()) return HeadRead::kNoRequest;
-    if (head.empty() && (c == '\r' || c == '\n')) continue;  // empty lines before a request
+    if (head.empty() && (c == '\r' || c == '\n')) {
+      // Empty lines before a request count toward the limit: an endless stream of them
+      // would otherwise hold a thread for as long as the client cares to send.
+      if (++empty_lines > kMaxHeadBytes) return HeadRead::kTooLarge;
+      continue;
+    }
     head += static_cast<char>(c);
     const size_t n = head.size();
     if (c == '\n' && ((n >= 2 && head[n - 2] == '\n') ||
@@ -119,13 +125,17 @@ void sendAll(Poco::Net::StreamSocket& socket, const std::string& data) {
 
 // Closing a socket that still has unread input makes the kernel send a reset, which can
 // destroy the answer before the client has read it (a 413 sent while the body is still
-// arriving). So stop sending, and read until the client closes, for at most a second and 1 MiB.
+// arriving). So stop sending, and read until the client closes, for at most a second in all
+// and 1 MiB.
 void lingerBeforeClose(Poco::Net::StreamSocket& socket) {
   try {
     socket.shutdownSend();
-    socket.setReceiveTimeout(Poco::Timespan(1, 0));
+    const int64_t deadline = nowMs() + 1000;
     char buf[8192];
     for (size_t total = 0; total < (1u << 20);) {
+      const int64_t left = deadline - nowMs();
+      if (left <= 0) break;
+      socket.setReceiveTimeout(timespan(std::chrono::milliseconds(left)));
       const int n = socket.receiveBytes(buf, sizeof buf);
       if (n <= 0) break;
       total += static_cast<size_t>(n);
@@ -135,8 +145,12 @@ void lingerBeforeClose(Poco::Net::StreamSocket& socket) {
   }
 }
 
+// For a request the pool refuses before the dispatcher sees it; like every answer, it has a
+// request id.
 ApiResponse badRequest(const std::string& message) {
-  return errorResponse(400, "MALFORMED_REQUEST", message);
+  ApiResponse res = errorResponse(400, "MALFORMED_REQUEST", message);
+  res.headers.emplace_back("X-Request-Id", randomId("req"));
+  return res;
 }
 
 }  // namespace
@@ -326,9 +340,12 @@ bool HttpConnectionPool::answer(Connection& c) {
   }
   if (head->expectContinue()) sendAll(c.socket, "HTTP/1.1 100 Continue\r\n\r\n");
   std::unique_ptr<std::istream> body;
+  ChunkedBodyStream* chunked = nullptr;
   std::optional<uint64_t> content_length;
   if (framing->chunked) {
-    body = std::make_unique<Poco::Net::HTTPChunkedInputStream>(c.session);
+    auto stream = std::make_unique<ChunkedBodyStream>([&c] { return c.session.get(); });
+    chunked = stream.get();
+    body = std::move(stream);
   } else {
     if (head->find("Content-Length") != nullptr) content_length = framing->length;
     body = std::make_unique<Poco::Net::HTTPFixedLengthInputStream>(
@@ -338,7 +355,10 @@ bool HttpConnectionPool::answer(Connection& c) {
   ApiResponse res = handler_(*head, *body, content_length);
   // A body the handler did not read to its end (a 401 or 413 before reading, a route that takes
   // none) would be read as the next request: the connection ends after this answer instead.
-  const bool body_done = (!framing->chunked && framing->length == 0) || body->eof();
+  // A chunked body counts as read only if its last chunk and trailers were: a malformed one
+  // never leaves bytes to be taken for a request.
+  const bool body_done =
+      chunked != nullptr ? chunked->complete() : framing->length == 0 || body->eof();
   const bool keep_alive = head->keepAlive() && body_done;
   sendAll(c.socket, serialize(res, head->http11, keep_alive, head->method == "HEAD"));
   if (!keep_alive) lingerBeforeClose(c.socket);

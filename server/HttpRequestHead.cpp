@@ -58,6 +58,7 @@ bool HttpRequestHead::keepAlive() const {
 }
 
 bool HttpRequestHead::expectContinue() const {
+  if (!http11) return false;  // RFC 9110 §10.1.1: never a 100 to an HTTP/1.0 client
   const std::string* e = find("Expect");
   return e != nullptr && equalsNoCase(*e, "100-continue");
 }
@@ -128,6 +129,11 @@ Result<BodyFraming> bodyFraming(const HttpRequestHead& head) {
   const std::string* cl = head.find("Content-Length");
   if (te != nullptr) {
     if (!equalsNoCase(*te, "chunked")) return bad("unsupported Transfer-Encoding");
+    // A second field would be combined with the first ("chunked, identity"), which is not
+    // chunked; find() sees only the first.
+    for (const auto& [k, v] : head.fields)
+      if (&v != te && equalsNoCase(k, "Transfer-Encoding"))
+        return bad("more than one Transfer-Encoding field");
     // RFC 9112 §6.3: with both, a request is a smuggling attempt or a broken client.
     if (cl != nullptr) return bad("both Transfer-Encoding and Content-Length");
     f.chunked = true;

@@ -213,16 +213,45 @@ TEST_F(HttpConnectionPoolTest, HalfSentRequestTimesOut) {
   EXPECT_EQ(readResponses(s, 1).rfind("HTTP/1.1 200", 0), 0u);
 }
 
+constexpr const char* kChunkedPost =
+    "POST /v1/size HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+    "Transfer-Encoding: chunked\r\n\r\n";
+
 TEST_F(HttpConnectionPoolTest, ChunkedBodyIsDecoded) {
   auto s = connect();
-  sendAll(s,
-          "POST /v1/size HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-          "Transfer-Encoding: chunked\r\n\r\n4\r\n{\"a\"\r\n4\r\n:12}\r\n0\r\n\r\n" +
-              std::string(kPing));
+  sendAll(s, kChunkedPost + std::string("4\r\n{\"a\"\r\n4\r\n:12}\r\n0\r\n\r\n") + kPing);
   std::string r = readResponses(s, 2);
   EXPECT_EQ(r.rfind("HTTP/1.1 200", 0), 0u) << r;
   EXPECT_NE(r.find("\r\n\r\n8"), std::string::npos) << r;
   EXPECT_EQ(countOf(r, "HTTP/1.1 200"), 2) << r;  // the next request is read after the body
+}
+
+// Chunk extensions and trailers are read past; the next request follows.
+TEST_F(HttpConnectionPoolTest, ChunkExtensionsAndTrailersAreSkipped) {
+  auto s = connect();
+  sendAll(s, kChunkedPost + std::string("2;name=value\r\n{}\r\n0\r\nX-Trailer: 1\r\n\r\n") + kPing);
+  std::string r = readResponses(s, 2);
+  EXPECT_NE(r.find("\r\n\r\n2"), std::string::npos) << r;
+  EXPECT_EQ(countOf(r, "HTTP/1.1 200"), 2) << r;
+}
+
+// Poco's decoder took a bad chunk-size line for the end of the body, so what followed was
+// served as a second request: a request smuggled past any proxy that framed it correctly.
+TEST_F(HttpConnectionPoolTest, MalformedChunkedBodyGets400AndNothingAfterItIsServed) {
+  for (const std::string& chunks : {std::string("2\r\n{}XGET /v1/ping HTTP/1.1\r\nHost: t\r\n\r\n"),
+                                    std::string("zz\r\n{}\r\n0\r\n\r\n") + kPing,
+                                    std::string("1234567890abcdef0\r\n{}\r\n0\r\n\r\n") + kPing}) {
+    std::string r = expectAnswerThenClose(kChunkedPost + chunks, "HTTP/1.1 400");
+    EXPECT_NE(r.find("MALFORMED_REQUEST"), std::string::npos) << r;
+    EXPECT_EQ(countOf(r, "HTTP/1.1 "), 1) << r;
+  }
+}
+
+// Empty lines before a request are allowed, but not without end.
+TEST_F(HttpConnectionPoolTest, EndlessEmptyLinesBeforeARequestGet400) {
+  std::string r = expectAnswerThenClose(std::string(70 * 1024, '\n') + kPing, "HTTP/1.1 400");
+  EXPECT_NE(r.find("MALFORMED_REQUEST"), std::string::npos) << r;
+  EXPECT_NE(r.find("X-Request-Id: req_"), std::string::npos) << r;
 }
 
 // A body the route never reads is never taken for the next request: the answer says

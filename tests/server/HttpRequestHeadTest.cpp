@@ -39,6 +39,8 @@ TEST(HttpRequestHead, KeepAliveAndExpectFollowTheVersion) {
   EXPECT_TRUE(k("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"));
   EXPECT_TRUE(parseRequestHead("PUT / HTTP/1.1\r\nExpect: 100-Continue\r\n\r\n")->expectContinue());
   EXPECT_FALSE(parseRequestHead("PUT / HTTP/1.1\r\n\r\n")->expectContinue());
+  EXPECT_FALSE(
+      parseRequestHead("PUT / HTTP/1.0\r\nExpect: 100-continue\r\n\r\n")->expectContinue());
 }
 
 TEST(HttpRequestHead, RefusesMalformedHeads) {
@@ -95,6 +97,7 @@ TEST(HttpRequestHead, FramesTheBody) {
   EXPECT_FALSE(framing("Content-Length: 99999999999999999999\r\n").isOk());
   EXPECT_FALSE(framing("Content-Length: 7\r\nContent-Length: 8\r\n").isOk());
   EXPECT_FALSE(framing("Transfer-Encoding: gzip, chunked\r\n").isOk());
+  EXPECT_FALSE(framing("Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n").isOk());
   // Both at once is how requests are smuggled past a proxy.
   EXPECT_FALSE(framing("Transfer-Encoding: chunked\r\nContent-Length: 3\r\n").isOk());
 }
