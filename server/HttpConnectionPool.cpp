@@ -9,6 +9,7 @@
 #include <Poco/Net/StreamSocketImpl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -386,7 +387,12 @@ void HttpConnectionPool::sweepIdle() {
   std::lock_guard lock(mu_);
   for (auto it = connections_.begin(); it != connections_.end();) {
     auto c = (it++)->second;
-    if (!c->busy && now - c->idle_since >= options_.keep_alive_timeout.count()) closeLocked(c);
+    if (c->busy || now - c->idle_since < options_.keep_alive_timeout.count()) continue;
+    // A request that arrived while every thread was busy waits in the socket, not yet taken
+    // by any thread: that connection is not idle.
+    int unread = 0;
+    if (::ioctl(c->socket.impl()->sockfd(), FIONREAD, &unread) == 0 && unread > 0) continue;
+    closeLocked(c);
   }
 }
 

@@ -39,6 +39,11 @@ class HttpConnectionPoolTest : public ::testing::Test {
     router_.add({"POST", "/v1/size", {}, BodyKind::kJson, [](ApiRequest& r) {
                    return ApiResponse::jsonText(200, std::to_string(r.raw_body.size()));
                  }});
+    // Holds its thread for longer than the idle sweep's period.
+    router_.add({"GET", "/v1/slow", {}, BodyKind::kNone, [](ApiRequest&) {
+                   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+                   return ApiResponse::jsonText(200, "0");
+                 }});
     router_.add({"POST", "/v1/ignore", {}, BodyKind::kNone, [](ApiRequest&) {
                    return ApiResponse::jsonText(200, "0");
                  }});
@@ -194,6 +199,24 @@ TEST_F(HttpConnectionPoolTest, IdleConnectionIsClosedAfterTheKeepAliveTimeout) {
   char c;
   EXPECT_EQ(s.receiveBytes(&c, 1), 0);  // closed by the server (the socket waits up to 5 s)
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
+}
+
+// A request that arrives while every thread is busy waits until one is free: the idle sweep
+// must not take its connection for an idle one, however long the wait.
+TEST_F(HttpConnectionPoolTest, RequestWaitingForAThreadIsNotSweptAsIdle) {
+  HttpServerOptions opts;
+  opts.port = 0;
+  opts.threads = 1;
+  opts.keep_alive_timeout = std::chrono::milliseconds(200);
+  startServer(opts);
+  auto waiting = connect();
+  auto busy = connect();
+  sendAll(busy, "GET /v1/slow HTTP/1.1\r\nHost: t\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the one thread is taken
+  sendAll(waiting, kPing);
+  EXPECT_EQ(readResponses(busy, 1).rfind("HTTP/1.1 200", 0), 0u);
+  const std::string r = readResponses(waiting, 1);
+  EXPECT_EQ(r.rfind("HTTP/1.1 200", 0), 0u) << r;
 }
 
 // A client that stops halfway through its headers holds a thread only until the keep-alive
