@@ -4,6 +4,10 @@
 #
 #   bench/http_check.sh [BUILD_DIR]      (default build; use a Release build of callwardend)
 #   DURATION=10s  length of each wrk run
+#   FLUSHED_THREADS=32, WRITTEN_THREADS=8  server.threads of each instance. A `flushed` check
+#                  holds its thread through the flush, so that setting needs many; a `written`
+#                  one does not, and every thread beyond what is busy costs a context switch
+#                  per request (docs/PERFORMANCE.md, session 5)
 #   DNC_FILE=PATH  import this file (one 10-digit number per line) as the national do-not-call
 #                  list of both instances first, to see what a big list costs a check
 #
@@ -33,9 +37,9 @@ trap cleanup EXIT
 token=bench-token-$RANDOM$RANDOM
 hash=$(printf %s "$token" | sha256sum | cut -d' ' -f1)
 
-start_callwarden() {  # name port durability
+start_callwarden() {  # name port durability threads
   local dir="$work/$1"
-  callwarden_config "$dir" "$2" "$3" "$hash"
+  callwarden_config "$dir" "$2" "$3" "$hash" "$4"
   if [[ -n "${DNC_FILE:-}" ]]; then
     "$build/bin/callwarden" dnc import --config="$dir/callwarden.json" --list national \
       --obtained "$(date -u +%F)" "$DNC_FILE" >/dev/null
@@ -45,8 +49,8 @@ start_callwarden() {  # name port durability
   server_pid[$1]=$!
 }
 declare -A server_pid
-start_callwarden flushed 18080 flushed
-start_callwarden written 18082 written
+start_callwarden flushed 18080 flushed "${FLUSHED_THREADS:-32}"
+start_callwarden written 18082 written "${WRITTEN_THREADS:-8}"
 
 # (A telemarketing check would also need a fresh national list.)
 body=$check_body
@@ -81,8 +85,10 @@ for port in 18080 18082; do
     { echo "callwarden on $port did not answer" >&2; exit 1; }
 done
 
-run() {  # connections url -> wrk output
-  wrk -t2 -c"$1" -d"$duration" --latency -s "$work/check.lua" "$2"
+run() {  # connections url -> wrk output (GET /healthz plain, anything else the check)
+  local script=(-s "$work/check.lua")
+  [[ $2 == */healthz ]] && script=()
+  wrk -t2 -c"$1" -d"$duration" --latency "${script[@]}" "$2"
 }
 cpu_ticks() {  # pids... -> user + system clock ticks so far, summed
   local t=0 p
@@ -95,21 +101,29 @@ pct() { awk -v p="$1%" '$1 == p {print $2}'; }
 server_pid[nginx]=$(pgrep -f "nginx: worker process" -P "$(cat "$work/nginx.pid")" | tr '\n' ' ')
 declare -A r32 r4 cpu
 hz=$(getconf CLK_TCK)
-for target in nginx:18081 flushed:18080 written:18082; do
+server_pid[healthz]=${server_pid[written]}
+# The last row is the HTTP layer alone: GET /healthz on the `written` instance (no decision,
+# no audit record, a shorter answer).
+for target in nginx:18081/v1/calls/check flushed:18080/v1/calls/check \
+  written:18082/v1/calls/check healthz:18082/healthz; do
   name=${target%%:*}
+  url="http://127.0.0.1:${target#*:}"
   # shellcheck disable=SC2086  # nginx has several worker pids
   t0=$(cpu_ticks ${server_pid[$name]})
-  r32[$name]=$(run 32 "http://127.0.0.1:${target##*:}/v1/calls/check")
+  r32[$name]=$(run 32 "$url")
   t1=$(cpu_ticks ${server_pid[$name]})
   n=$(echo "${r32[$name]}" | awk '/requests in/ {print $1}')
   cpu[$name]=$(awk -v t=$((t1 - t0)) -v hz="$hz" -v n="$n" 'BEGIN {printf "%.0f", t * 1e6 / hz / n}')
-  r4[$name]=$(run 4 "http://127.0.0.1:${target##*:}/v1/calls/check")
+  r4[$name]=$(run 4 "$url")
 done
 ng_rps=$(echo "${r32[nginx]}" | rps)
 printf '%-28s %12s %8s %12s %10s %10s\n' server "req/s@32" ratio "CPU µs/req" "p50@4" "p99@4"
-for name in nginx flushed written; do
-  label=$name
-  [[ $name == nginx ]] || label="callwarden ($name)"
+for name in nginx flushed written healthz; do
+  case $name in
+    nginx) label=nginx ;;
+    healthz) label="callwarden GET /healthz" ;;
+    *) label="callwarden ($name)" ;;
+  esac
   r=$(echo "${r32[$name]}" | rps)
   printf '%-28s %12s %8s %12s %10s %10s\n' "$label" "$r" \
     "$(awk -v a="$r" -v b="$ng_rps" 'BEGIN {printf "%.3f", a / b}')" "${cpu[$name]}" \

@@ -1,13 +1,14 @@
 # shellcheck shell=bash
 # Sourced by the bench scripts (which set $build): a callwardend configuration for a throw-away
 # instance.
-#   callwarden_config DIR PORT DURABILITY TOKEN_SHA256  -> writes DIR/callwarden.json and keys
+#   callwarden_config DIR PORT DURABILITY TOKEN_SHA256 [THREADS]
+#     -> writes DIR/callwarden.json (server.threads = THREADS, default 32) and keys
 callwarden_config() {
-  local dir=$1 port=$2 durability=$3 hash=$4
+  local dir=$1 port=$2 durability=$3 hash=$4 threads=${5:-32}
   mkdir -p "$dir/keys"
   cat > "$dir/callwarden.json" <<JSON
 {
-  "server": {"host": "127.0.0.1", "port": $port, "threads": 32},
+  "server": {"host": "127.0.0.1", "port": $port, "threads": $threads},
   "store": {"url": "sqlite:$dir/callwarden.db"},
   "auth": {"keys": [{"name": "bench", "sha256": "$hash", "scopes": ["dialer"]}]},
   "policy": {"rules": "$PWD/data/rules/us.json", "data_dir": "$PWD/data"},

@@ -201,7 +201,8 @@ ApiResponse Dispatcher::dispatch(const HttpRequestHead& head, std::istream& body
         std::string lower = name;
         std::transform(lower.begin(), lower.end(), lower.begin(),
                        [](unsigned char c) { return std::tolower(c); });
-        if (lower != "authorization") req.headers[lower] = value;
+        // The first of repeated fields, as HttpRequestHead::find() sees them.
+        if (lower != "authorization") req.headers.emplace(std::move(lower), value);
       }
       if (!route.scopes.empty()) {
         const std::string* authorization = head.find("Authorization");

@@ -2,9 +2,7 @@
 
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
-#include <Poco/Net/HTTPFixedLengthStream.h>
 #include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/Net/StreamSocketImpl.h>
 #include <sys/epoll.h>
@@ -16,11 +14,15 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include "common/Log.h"
 #include "common/Random.h"
+#include "server/ApiError.h"
 #include "server/ChunkedBody.h"
+#include "server/ConnectionReader.h"
 #include "server/Dispatcher.h"
+#include "server/FixedLengthBody.h"
 
 namespace callwarden::server {
 namespace {
@@ -39,31 +41,40 @@ Poco::Timespan timespan(std::chrono::milliseconds ms) {
   return Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(ms.count()) * 1000);
 }
 
-// Poco's session buffers the socket; these are the parts of it this file reads through.
-class Session : public Poco::Net::HTTPServerSession {
- public:
-  using HTTPServerSession::get;
-  using HTTPServerSession::HTTPServerSession;
-  /// Drops the empty lines buffered before the next request (RFC 9112 §2.2), then says
-  /// whether a request has begun.
-  bool hasBufferedRequest() {
-    while (buffered() > 0 && (peek() == '\r' || peek() == '\n')) get();
-    return buffered() > 0;
-  }
-};
+// Drops the empty lines received before the next request (RFC 9112 §2.2), then says whether
+// a request has begun.
+bool hasBufferedRequest(ConnectionReader& reader) {
+  while (reader.buffered() > 0 && (reader.peek() == '\r' || reader.peek() == '\n')) reader.get();
+  return reader.buffered() > 0;
+}
 
 const size_t kMaxHeadBytes = HeadLimits{}.max_head_bytes;
 
-enum class HeadRead { kComplete, kNoRequest, kTooLarge };
+enum class HeadRead { kComplete, kNoRequest, kTooLarge, kTimedOut };
 
 // Reads up to and including the blank line that ends the head. kNoRequest: the peer closed
-// before sending a byte (a keep-alive connection ending) or in the middle (nothing to answer).
-HeadRead readHead(Session& session, std::string& head) {
+// before sending a byte (a keep-alive connection ending), stayed silent past the keep-alive
+// timeout, or went away in the middle (nothing to answer). kTimedOut: the head began but did
+// not end within `timeout` of its first byte.
+HeadRead readHead(ConnectionReader& reader, std::string& head, std::chrono::milliseconds timeout) {
   head.clear();
   size_t empty_lines = 0;
+  bool begun = false;
   for (;;) {
-    const int c = session.get();
+    int c;
+    try {
+      c = reader.get();
+    } catch (const ReadTimeout&) {
+      return begun ? HeadRead::kTimedOut : HeadRead::kNoRequest;
+    } catch (const ReadFailed&) {
+      return HeadRead::kNoRequest;
+    }
     if (c == std::char_traits<char>::eof()) return HeadRead::kNoRequest;
+    if (!begun) {
+      // The clock starts with the first byte: waiting for it is the keep-alive timeout's job.
+      begun = true;
+      reader.setDeadline(nowMs() + timeout.count());
+    }
     if (head.empty() && (c == '\r' || c == '\n')) {
       // Empty lines before a request count toward the limit: an endless stream of them
       // would otherwise hold a thread for as long as the client cares to send.
@@ -148,38 +159,35 @@ void lingerBeforeClose(Poco::Net::StreamSocket& socket) {
 
 // For a request the pool refuses before the dispatcher sees it; like every answer, it has a
 // request id.
-ApiResponse badRequest(const std::string& message) {
-  ApiResponse res = errorResponse(400, "MALFORMED_REQUEST", message);
+ApiResponse refusal(int status, const std::string& code, const std::string& message) {
+  ApiResponse res = errorResponse(status, code, message);
   res.headers.emplace_back("X-Request-Id", randomId("req"));
   return res;
+}
+
+ApiResponse badRequest(const std::string& message) {
+  return refusal(400, "MALFORMED_REQUEST", message);
 }
 
 }  // namespace
 
 struct HttpConnectionPool::Connection {
-  Connection(uint64_t id_, const Poco::Net::StreamSocket& s,
-             const Poco::Net::HTTPServerParams::Ptr& params, const ConnectionPoolOptions& o)
-      : id(id_), socket(s), session(socket, params) {
-    // After the session: Poco's constructor sets the receive timeout to params' timeout.
+  Connection(uint64_t id_, const Poco::Net::StreamSocket& s, const ConnectionPoolOptions& o)
+      : id(id_), socket(s), reader(socket.impl()->sockfd()) {
     socket.setNoDelay(true);
     socket.setReceiveTimeout(timespan(o.keep_alive_timeout));
     socket.setSendTimeout(timespan(o.send_timeout));
   }
   const uint64_t id;
   Poco::Net::StreamSocket socket;
-  Session session;
+  ConnectionReader reader;
   bool busy = false;       // guarded by mu_: a thread is serving it (it is not armed)
   int64_t idle_since = 0;  // guarded by mu_
 };
 
 HttpConnectionPool::HttpConnectionPool(Poco::Net::ServerSocket listener,
                                        ConnectionPoolOptions options, RequestHandler handler)
-    : listener_(std::move(listener)),
-      options_(options),
-      params_(new Poco::Net::HTTPServerParams),
-      handler_(std::move(handler)) {
-  params_->setKeepAlive(true);
-}
+    : listener_(std::move(listener)), options_(options), handler_(std::move(handler)) {}
 
 HttpConnectionPool::~HttpConnectionPool() {
   stop(std::chrono::seconds(10));
@@ -278,7 +286,7 @@ void HttpConnectionPool::acceptAll() {
       Poco::Net::StreamSocket socket(new Poco::Net::StreamSocketImpl(fd));  // owns fd
       std::lock_guard lock(mu_);
       if (stopping_ || connections_.size() >= options_.max_connections) continue;  // closes fd
-      auto c = std::make_shared<Connection>(next_id_++, socket, params_, options_);
+      auto c = std::make_shared<Connection>(next_id_++, socket, options_);
       c->idle_since = nowMs();
       epoll_event ev{};
       ev.events = kArmed;
@@ -297,10 +305,10 @@ void HttpConnectionPool::acceptAll() {
 void HttpConnectionPool::serve(const ConnectionPtr& c) {
   bool open = true;
   try {
-    // Pipelined requests already in Poco's buffer never make the socket readable again.
+    // Pipelined requests already in the reader's buffer never make the socket readable again.
     do {
       open = answer(*c) && !stopping_;
-    } while (open && c->session.hasBufferedRequest());
+    } while (open && hasBufferedRequest(c->reader));
   } catch (const Poco::Exception&) {
     open = false;  // the peer went away or stayed silent past the timeout
   } catch (const std::exception&) {
@@ -319,8 +327,15 @@ void HttpConnectionPool::serve(const ConnectionPtr& c) {
 
 bool HttpConnectionPool::answer(Connection& c) {
   std::string raw;
-  switch (readHead(c.session, raw)) {
+  c.reader.clearDeadline();
+  switch (readHead(c.reader, raw, options_.request_timeout)) {
     case HeadRead::kNoRequest:
+      return false;
+    case HeadRead::kTimedOut:
+      sendAll(c.socket,
+              serialize(refusal(408, "REQUEST_TIMEOUT", "the request head did not arrive in time"),
+                        true, false, false));
+      lingerBeforeClose(c.socket);
       return false;
     case HeadRead::kTooLarge:
       sendAll(c.socket, serialize(badRequest("the request head exceeds " +
@@ -339,27 +354,48 @@ bool HttpConnectionPool::answer(Connection& c) {
     lingerBeforeClose(c.socket);
     return false;
   }
-  if (head->expectContinue()) sendAll(c.socket, "HTTP/1.1 100 Continue\r\n\r\n");
+  // The interim 100 Continue goes out only when the handler starts to read the body, so a
+  // client that gets 401 or 413 is not asked to upload a body that will not be read.
+  std::function<void()> before_first_read;
+  if (head->expectContinue()) {
+    before_first_read = [&c] {
+      try {
+        sendAll(c.socket, "HTTP/1.1 100 Continue\r\n\r\n");
+      } catch (const Poco::Exception&) {
+        throw ApiError(400, "MALFORMED_REQUEST", "the connection failed while the body was read");
+      }
+    };
+  }
+  // The body must keep arriving: a grace period, then at least the minimum data rate.
+  c.reader.setDeadline(nowMs() + options_.request_timeout.count(),
+                       options_.min_body_bytes_per_second);
   std::unique_ptr<std::istream> body;
   ChunkedBodyStream* chunked = nullptr;
+  FixedLengthBodyStream* fixed = nullptr;
   std::optional<uint64_t> content_length;
   if (framing->chunked) {
-    auto stream = std::make_unique<ChunkedBodyStream>([&c] { return c.session.get(); });
+    auto stream =
+        std::make_unique<ChunkedBodyStream>([&c, hook = std::move(before_first_read)]() mutable {
+          if (hook) std::exchange(hook, nullptr)();
+          char ch;
+          return readBodyBytes(c.reader, &ch, 1) == 0 ? std::char_traits<char>::eof()
+                                                      : static_cast<unsigned char>(ch);
+        });
     chunked = stream.get();
     body = std::move(stream);
   } else {
     if (head->find("Content-Length") != nullptr) content_length = framing->length;
-    body = std::make_unique<Poco::Net::HTTPFixedLengthInputStream>(
-        c.session,
-        static_cast<Poco::Net::HTTPFixedLengthStreamBuf::ContentLength>(framing->length));
+    auto stream = std::make_unique<FixedLengthBodyStream>(c.reader, framing->length,
+                                                          std::move(before_first_read));
+    fixed = stream.get();
+    body = std::move(stream);
   }
   ApiResponse res = handler_(*head, *body, content_length);
   // A body the handler did not read to its end (a 401 or 413 before reading, a route that takes
   // none) would be read as the next request: the connection ends after this answer instead.
   // A chunked body counts as read only if its last chunk and trailers were: a malformed one
   // never leaves bytes to be taken for a request.
-  const bool body_done =
-      chunked != nullptr ? chunked->complete() : framing->length == 0 || body->eof();
+  const bool body_done = chunked != nullptr ? chunked->complete() : fixed->complete();
   const bool keep_alive = head->keepAlive() && body_done;
   sendAll(c.socket, serialize(res, head->http11, keep_alive, head->method == "HEAD"));
   if (!keep_alive) lingerBeforeClose(c.socket);

@@ -11,14 +11,14 @@
 // client shares the cores, so a thread rarely finds the next request already waiting.)
 //
 // A request is read, handled and answered by one thread with blocking socket calls, so a
-// handler may block (an audit flush, a Twilio call) without stalling the others. Reads inside a
-// request and writes are bounded by socket timeouts (a client that stops halfway through its
-// headers holds a thread only until the keep-alive timeout). The head is parsed here
-// (server/HttpRequestHead) and the answer written in one send; Poco's session buffers the
-// socket and decodes the body (fixed length or chunked). Poco's request and response objects
+// handler may block (an audit flush, a Twilio call) without stalling the others. A request has
+// a deadline (server/ConnectionReader): its head must arrive within `request_timeout` of its
+// first byte, and its body at a minimum rate after that grace, so a client trickling bytes
+// holds a thread for a bounded time (408). Writes are bounded by the send timeout. The head is
+// parsed here (server/HttpRequestHead), the body decoded by server/FixedLengthBody or
+// server/ChunkedBody, and the answer written in one send. Poco's request and response objects
 // are not used: building them took a fifth of a call check's instructions.
 
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/ServerSocket.h>
 
 #include <atomic>
@@ -43,8 +43,15 @@ namespace callwarden::server {
 
 struct ConnectionPoolOptions {
   int threads = 16;
-  /// An idle keep-alive connection is closed after this; also bounds each read in a request.
+  /// An idle keep-alive connection is closed after this.
   std::chrono::milliseconds keep_alive_timeout{10000};
+  /// A request head must arrive within this of its first byte (else 408 and close), and a
+  /// body gets this long before the minimum rate below applies to it.
+  std::chrono::milliseconds request_timeout{10000};
+  /// After the grace period, a body must arrive at least this fast on average (else 408):
+  /// bounds how long a client trickling bytes holds a thread, without cutting off a large
+  /// list import on a slow link.
+  uint64_t min_body_bytes_per_second = 4096;
   /// Bounds each write of an answer.
   std::chrono::milliseconds send_timeout{30000};
   /// Connections beyond this are closed as soon as they are accepted.
@@ -83,7 +90,6 @@ class HttpConnectionPool {
 
   Poco::Net::ServerSocket listener_;
   const ConnectionPoolOptions options_;
-  Poco::Net::HTTPServerParams::Ptr params_;  // what Poco's session needs (keep-alive on)
   RequestHandler handler_;
   int epoll_fd_ = -1;
   int wake_fd_ = -1;  // becomes readable, and stays so, when stop() begins

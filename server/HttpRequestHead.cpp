@@ -43,6 +43,16 @@ Status bad(const std::string& what) {
   return Status::invalidArgument("malformed request: " + what);
 }
 
+// Fields that hold one value (RFC 9110 §5.3: only list fields may repeat). Two of them are
+// refused rather than resolved, because two parties that resolve them differently (first or
+// last wins) see two different requests: which credentials, which body type, which signature.
+bool isSingleton(std::string_view name) {
+  for (std::string_view s :
+       {"Host", "Authorization", "Content-Type", "Expect", "X-Request-Id", "X-Twilio-Signature"})
+    if (equalsNoCase(name, s)) return true;
+  return false;
+}
+
 }  // namespace
 
 const std::string* HttpRequestHead::find(std::string_view name) const {
@@ -118,6 +128,8 @@ Result<HttpRequestHead> parseRequestHead(std::string_view head, const HeadLimits
     if (name.size() > limits.max_name_bytes || value.size() > limits.max_value_bytes)
       return bad("a header field is too long");
     if (out.fields.size() == limits.max_fields) return bad("too many header fields");
+    if (isSingleton(name) && out.find(name) != nullptr)
+      return bad("more than one " + std::string(name) + " field");
     out.fields.emplace_back(std::string(name), std::string(value));
   }
   return bad("the header section does not end");

@@ -42,7 +42,9 @@ struct BodyFraming {
 };
 
 /// Parses `head`: everything up to and including the blank line. InvalidArgument names what is
-/// wrong (the caller answers 400 and closes); the version must be HTTP/1.0 or HTTP/1.1.
+/// wrong (the caller answers 400 and closes); the version must be HTTP/1.0 or HTTP/1.1, and a
+/// field that holds one value (Host, Authorization, Content-Type, Expect, X-Request-Id,
+/// X-Twilio-Signature) may not appear twice.
 Result<HttpRequestHead> parseRequestHead(std::string_view head, const HeadLimits& limits = {});
 
 /// Content-Length and Transfer-Encoding. A Transfer-Encoding other than "chunked", or a

@@ -23,6 +23,8 @@ Status HttpServer::start() {
     ConnectionPoolOptions pool;
     pool.threads = options_.threads;
     pool.keep_alive_timeout = options_.keep_alive_timeout;
+    pool.request_timeout = options_.request_timeout;
+    pool.min_body_bytes_per_second = options_.min_body_bytes_per_second;
     pool.max_connections = options_.max_connections;
     connections_ = std::make_unique<HttpConnectionPool>(
         socket, pool,

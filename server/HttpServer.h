@@ -18,6 +18,8 @@ struct HttpServerOptions {
   uint16_t port = 8080;  // 0 picks a free port (tests)
   int threads = 16;
   std::chrono::milliseconds keep_alive_timeout{10000};  // idle connections close after this
+  std::chrono::milliseconds request_timeout{10000};     // ConnectionPoolOptions
+  uint64_t min_body_bytes_per_second = 4096;            // ConnectionPoolOptions
   size_t max_connections = 4096;
 };
 

@@ -1,6 +1,7 @@
 // The HTTP connection pool (server/HttpConnectionPool), over raw sockets: keep-alive and
-// pipelined requests, malformed requests, more connections than threads, idle timeouts, a
-// stop that does not wait for idle clients, and running out of descriptors.
+// pipelined requests, malformed requests, more connections than threads, idle timeouts,
+// request deadlines against trickling clients, a stop that does not wait for idle clients,
+// and running out of descriptors.
 
 #include "server/HttpConnectionPool.h"
 
@@ -45,6 +46,10 @@ class HttpConnectionPoolTest : public ::testing::Test {
                    return ApiResponse::jsonText(200, "0");
                  }});
     router_.add({"POST", "/v1/ignore", {}, BodyKind::kNone, [](ApiRequest&) {
+                   return ApiResponse::jsonText(200, "0");
+                 }});
+    // Needs a token; the authenticator knows none, so every request gets 401.
+    router_.add({"POST", "/v1/secure", {Scope::kDialer}, BodyKind::kJson, [](ApiRequest&) {
                    return ApiResponse::jsonText(200, "0");
                  }});
     auth_ = std::make_unique<Authenticator>(std::vector<ApiKey>{});
@@ -221,19 +226,116 @@ TEST_F(HttpConnectionPoolTest, RequestWaitingForAThreadIsNotSweptAsIdle) {
 
 // A client that stops halfway through its headers holds a thread only until the keep-alive
 // timeout, then the connection is dropped.
-TEST_F(HttpConnectionPoolTest, HalfSentRequestTimesOut) {
+TEST_F(HttpConnectionPoolTest, HalfSentRequestGets408AndFreesItsThread) {
   HttpServerOptions opts;
   opts.port = 0;
   opts.threads = 1;
-  opts.keep_alive_timeout = std::chrono::milliseconds(200);
+  opts.request_timeout = std::chrono::milliseconds(200);
   startServer(opts);
   auto stalled = connect();
   sendAll(stalled, "GET /v1/ping HTTP/1.1\r\nHo");
-  char c;
-  EXPECT_LE(stalled.receiveBytes(&c, 1), 0);
+  std::string r = readResponses(stalled, 1);
+  EXPECT_EQ(r.rfind("HTTP/1.1 408", 0), 0u) << r;
+  EXPECT_NE(r.find("REQUEST_TIMEOUT"), std::string::npos) << r;
   auto s = connect();  // the one thread is free again
   sendAll(s, kPing);
   EXPECT_EQ(readResponses(s, 1).rfind("HTTP/1.1 200", 0), 0u);
+}
+
+// Sends `data` a byte at a time, `gap` apart, until it is all sent or the server answers;
+// returns what the server answered and how long that took.
+std::pair<std::string, std::chrono::milliseconds> trickle(Poco::Net::StreamSocket& s,
+                                                          const std::string& data,
+                                                          std::chrono::milliseconds gap) {
+  const auto start = std::chrono::steady_clock::now();
+  s.setReceiveTimeout(Poco::Timespan(0, static_cast<long>(gap.count()) * 1000));
+  std::string answer;
+  for (char c : data) {
+    try {
+      s.sendBytes(&c, 1);
+    } catch (const Poco::Exception&) {
+      break;  // closed after the answer
+    }
+    char buf[4096];
+    try {
+      int n = s.receiveBytes(buf, sizeof buf);
+      if (n <= 0) break;
+      answer.append(buf, static_cast<size_t>(n));
+      break;
+    } catch (const Poco::TimeoutException&) {
+    }
+  }
+  return {answer, std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start)};
+}
+
+// Each byte arrives well inside the keep-alive timeout, which used to bound each read and
+// nothing else: a client could hold a thread for as long as it kept trickling.
+TEST_F(HttpConnectionPoolTest, TrickledHeadGets408AtTheRequestDeadline) {
+  HttpServerOptions opts;
+  opts.port = 0;
+  opts.threads = 1;
+  opts.keep_alive_timeout = std::chrono::milliseconds(1000);
+  opts.request_timeout = std::chrono::milliseconds(300);
+  startServer(opts);
+  auto s = connect();
+  auto [answer, took] =
+      trickle(s, "GET /v1/ping HTTP/1.1\r\nX-Padding: " + std::string(200, 'a') + "\r\n\r\n",
+              std::chrono::milliseconds(20));
+  EXPECT_EQ(answer.rfind("HTTP/1.1 408", 0), 0u) << answer;
+  EXPECT_LT(took, std::chrono::milliseconds(2000));
+}
+
+TEST_F(HttpConnectionPoolTest, TrickledBodyBelowTheMinimumRateGets408) {
+  HttpServerOptions opts;
+  opts.port = 0;
+  opts.threads = 1;
+  opts.keep_alive_timeout = std::chrono::milliseconds(1000);
+  opts.request_timeout = std::chrono::milliseconds(200);
+  opts.min_body_bytes_per_second = 100;  // the trickle below sends 50 bytes a second
+  startServer(opts);
+  auto s = connect();
+  const std::string body = "{\"a\":\"" + std::string(500, 'x') + "\"}";
+  sendAll(s,
+          "POST /v1/size HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+          "Content-Length: " +
+              std::to_string(body.size()) + "\r\n\r\n");
+  auto [answer, took] = trickle(s, body, std::chrono::milliseconds(20));
+  EXPECT_EQ(answer.rfind("HTTP/1.1 408", 0), 0u) << answer;
+  EXPECT_NE(answer.find("REQUEST_TIMEOUT"), std::string::npos) << answer;
+  EXPECT_LT(took, std::chrono::milliseconds(3000));
+}
+
+// A body at the minimum rate is read, however long it takes past the grace period.
+TEST_F(HttpConnectionPoolTest, BodyAboveTheMinimumRateIsRead) {
+  HttpServerOptions opts;
+  opts.port = 0;
+  opts.request_timeout = std::chrono::milliseconds(100);
+  opts.min_body_bytes_per_second = 20;  // the trickle sends about 50 a second
+  startServer(opts);
+  auto s = connect();
+  const std::string body = "{\"a\":\"" + std::string(20, 'x') + "\"}";
+  sendAll(s,
+          "POST /v1/size HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+          "Content-Length: " +
+              std::to_string(body.size()) + "\r\n\r\n");
+  auto [answer, took] = trickle(s, body, std::chrono::milliseconds(20));
+  if (answer.empty()) answer = readResponses(s, 1);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
+  EXPECT_GT(took, std::chrono::milliseconds(300));  // well past the grace period
+}
+
+// The connection ends before Content-Length bytes: the route must not see a cut-off body as
+// the whole of it (Poco's stream ended the body quietly there).
+TEST_F(HttpConnectionPoolTest, BodyCutShortByTheClientIsRefused) {
+  auto s = connect();
+  sendAll(s,
+          "POST /v1/size HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+          "Content-Length: 10\r\n\r\n{}");
+  s.shutdownSend();
+  std::string r = readResponses(s, 1);
+  EXPECT_EQ(r.rfind("HTTP/1.1 400", 0), 0u) << r;
+  EXPECT_NE(r.find("MALFORMED_REQUEST"), std::string::npos) << r;
 }
 
 constexpr const char* kChunkedPost =
@@ -301,6 +403,19 @@ TEST_F(HttpConnectionPoolTest, ExpectContinueGets100First) {
   sendAll(s, "{}");
   std::string r = readResponses(s, 1);
   EXPECT_EQ(r.rfind("HTTP/1.1 200", 0), 0u) << r;
+}
+
+// A request that will be refused before its body is read gets no 100 Continue: the client
+// need not upload a body nobody reads (RFC 9110 §10.1.1).
+TEST_F(HttpConnectionPoolTest, NoContinueBeforeARefusal) {
+  auto s = connect();
+  sendAll(s,
+          "POST /v1/secure HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+          "Content-Length: 2\r\nExpect: 100-continue\r\n\r\n");
+  std::string r = readResponses(s, 1);
+  EXPECT_EQ(r.rfind("HTTP/1.1 401", 0), 0u) << r;
+  EXPECT_EQ(r.find("100 Continue"), std::string::npos) << r;
+  EXPECT_NE(r.find("Connection: close"), std::string::npos) << r;  // the body was not read
 }
 
 TEST_F(HttpConnectionPoolTest, SmugglingShapedOrOversizedHeadsGet400AndClose) {

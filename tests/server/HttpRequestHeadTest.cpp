@@ -68,6 +68,21 @@ TEST(HttpRequestHead, RefusesMalformedHeads) {
   }
 }
 
+// A second Authorization or Content-Type would be read as the first by one layer and as the
+// last by another: refused, not resolved. List fields may repeat.
+TEST(HttpRequestHead, RefusesRepeatedSingleValueFields) {
+  for (const char* name :
+       {"Host", "authorization", "Content-Type", "Expect", "X-Request-Id", "X-Twilio-Signature"}) {
+    const std::string field = std::string(name) + ": a\r\n";
+    auto h = parseRequestHead("GET / HTTP/1.1\r\n" + field + "X: 1\r\n" + field + "\r\n");
+    ASSERT_FALSE(h.isOk()) << name;
+    EXPECT_NE(h.status().message().find("more than one"), std::string::npos) << name;
+  }
+  auto h = parseRequestHead("GET / HTTP/1.1\r\nAccept: a\r\nAccept: b\r\n\r\n");
+  ASSERT_TRUE(h.isOk()) << h.status().message();
+  EXPECT_EQ(h->fields.size(), 2u);
+}
+
 TEST(HttpRequestHead, EnforcesLimits) {
   HeadLimits limits;
   limits.max_fields = 2;
