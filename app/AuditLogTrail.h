@@ -13,6 +13,9 @@ class AuditLogTrail final : public dialer::AuditTrail {
   Result<uint64_t> appendUnflushed(const audit::AuditEvent& event) override {
     return log_.append(event, audit::Ack::kWritten);
   }
+  void whenDurable(uint64_t seq, std::function<void(const Status&)> done) override {
+    log_.whenDurable(seq, std::move(done));
+  }
 
  private:
   audit::AuditLog& log_;

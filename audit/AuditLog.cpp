@@ -5,12 +5,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <future>
+#include <iterator>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -81,6 +84,12 @@ struct Request {
 };
 using RequestPtr = std::unique_ptr<Request>;
 
+// A caller of whenDurable(): told once record `seq` is durable, or the log has failed.
+struct DurableWaiter {
+  uint64_t seq;
+  std::function<void(const Status&)> done;
+};
+
 // The longest a record answered with Ack::kWritten waits before its flush begins.
 constexpr std::chrono::milliseconds kWrittenFlushEvery{2};
 
@@ -99,6 +108,7 @@ class AuditLogImpl {
   Result<uint64_t> append(const AuditEvent& event, Ack ack);
   Result<RequestPtr> makeRequest(const AuditEvent& event, Ack ack);
   std::future<Result<uint64_t>> appendAsync(const AuditEvent& event, Ack ack);
+  void whenDurable(uint64_t seq, std::function<void(const Status&)> done);
   /// Waits for `req`'s answer.
   Result<uint64_t> submitAndWait(RequestPtr req);
   /// Queues `req` (or answers it at once if the log is closed or failed) and, for
@@ -128,6 +138,11 @@ class AuditLogImpl {
   void processBatch(std::vector<RequestPtr>& batch);
   void handOff(std::vector<RequestPtr>& batch, uint64_t end);
   void syncLoop();
+  /// Requires sync_mu_. Moves out the whenDurable() callers a flush has answered: all of them
+  /// once the log has failed (or `all`), else those whose record is durable.
+  std::vector<DurableWaiter> takeAnsweredWaitersLocked(bool all = false);
+  /// Calls each waiter, without a lock held: ok if its record is durable, else the failure.
+  void answerWaiters(std::vector<DurableWaiter>& waiters);
   Status drain();  // waits until every written record is durable
   bool checkpointDue() const;
   struct SignedCheckpoint {
@@ -200,9 +215,10 @@ class AuditLogImpl {
   std::mutex sync_mu_;
   std::condition_variable sync_cv_;
   std::deque<Unsynced> unsynced_;
-  uint64_t written_ = 0;       // records written to the file
-  uint64_t sync_started_ = 0;  // records covered by the latest fdatasync begun
-  uint64_t durable_ = 0;       // records covered by a finished fdatasync
+  std::vector<DurableWaiter> durable_waiters_;  // whenDurable() callers; each wants a flush now
+  uint64_t written_ = 0;                        // records written to the file
+  uint64_t sync_started_ = 0;                   // records covered by the latest fdatasync begun
+  uint64_t durable_ = 0;                        // records covered by a finished fdatasync
   // Signed by the writer; the syncer writes it once a flush covers it, so that a checkpoint
   // never covers a record that is not durable and the writer never waits for the disk.
   std::optional<SignedCheckpoint> pending_checkpoint_;
@@ -215,11 +231,16 @@ class AuditLogImpl {
 };
 
 void AuditLogImpl::fail(const Status& s) {
-  std::lock_guard lock(fail_mu_);
-  if (!failed_.load()) {
+  {
+    std::lock_guard lock(fail_mu_);
+    if (failed_.load()) return;
     failure_ = Status::unavailable("audit log failed: " + s.message());
     failed_.store(true);
   }
+  // The syncer answers whenDurable() callers with the failure; it may be asleep with nothing
+  // to flush. (Taking sync_mu_ first means it is either waiting, or will see failed_.)
+  { std::lock_guard sync(sync_mu_); }
+  sync_cv_.notify_all();
 }
 
 Status AuditLogImpl::open(std::vector<std::string>& repairs) {
@@ -533,6 +554,7 @@ void AuditLogImpl::writerLoop() {
 
 void AuditLogImpl::handOff(std::vector<RequestPtr>& batch, uint64_t end) {
   std::vector<RequestPtr> answered;
+  std::vector<DurableWaiter> waiters;
   bool wake_syncer = true;
   {
     std::lock_guard lock(sync_mu_);
@@ -541,6 +563,7 @@ void AuditLogImpl::handOff(std::vector<RequestPtr>& batch, uint64_t end) {
       for (auto& u : unsynced_)
         for (auto& r : u.batch) answered.push_back(std::move(r));
       unsynced_.clear();
+      waiters = takeAnsweredWaitersLocked();
       for (auto& r : batch) answered.push_back(std::move(r));
       for (auto& r : answered) r->status = health();
     } else {
@@ -567,6 +590,47 @@ void AuditLogImpl::handOff(std::vector<RequestPtr>& batch, uint64_t end) {
   }
   if (wake_syncer) sync_cv_.notify_all();
   for (auto& r : answered) r->finish();
+  answerWaiters(waiters);
+}
+
+std::vector<DurableWaiter> AuditLogImpl::takeAnsweredWaitersLocked(bool all) {
+  const bool everyone = all || failed_.load();
+  auto waiting =
+      std::stable_partition(durable_waiters_.begin(), durable_waiters_.end(),
+                            [&](const DurableWaiter& w) { return !everyone && w.seq >= durable_; });
+  std::vector<DurableWaiter> out(std::make_move_iterator(waiting),
+                                 std::make_move_iterator(durable_waiters_.end()));
+  durable_waiters_.erase(waiting, durable_waiters_.end());
+  return out;
+}
+
+void AuditLogImpl::answerWaiters(std::vector<DurableWaiter>& waiters) {
+  if (waiters.empty()) return;
+  uint64_t durable;
+  {
+    std::lock_guard lock(sync_mu_);
+    durable = durable_;
+  }
+  for (auto& w : waiters) w.done(w.seq < durable ? Status::ok() : health());
+  waiters.clear();
+}
+
+void AuditLogImpl::whenDurable(uint64_t seq, std::function<void(const Status&)> done) {
+  {
+    std::lock_guard lock(sync_mu_);
+    if (seq >= written_) {
+      // Not a record written by this log: never promise it.
+      done(Status::invalidArgument("audit record " + std::to_string(seq) + " was not written"));
+      return;
+    }
+    if (!failed_.load() && seq >= durable_ && !sync_stop_) {
+      durable_waiters_.push_back({seq, std::move(done)});
+      sync_cv_.notify_all();  // a caller waiting for the disk is flushed at once
+      return;
+    }
+  }
+  std::vector<DurableWaiter> now{{seq, std::move(done)}};
+  answerWaiters(now);
 }
 
 void AuditLogImpl::syncLoop() {
@@ -574,6 +638,7 @@ void AuditLogImpl::syncLoop() {
   for (;;) {
     uint64_t target = 0;
     std::optional<SignedCheckpoint> checkpoint;
+    std::vector<DurableWaiter> failed_waiters;
     {
       std::unique_lock lock(sync_mu_);
       // An append waiting for the disk, or a checkpoint, is flushed at once. Records only
@@ -581,6 +646,10 @@ void AuditLogImpl::syncLoop() {
       // flushes cost a core's worth of kernel time here and delay the request threads (p99
       // 11 ms at 4 connections).
       for (;;) {
+        if (failed_.load() && !durable_waiters_.empty()) {
+          failed_waiters = takeAnsweredWaitersLocked();
+          break;
+        }
         if (pending_checkpoint_ && pending_checkpoint_->size <= durable_) {
           checkpoint = std::move(pending_checkpoint_);
           pending_checkpoint_.reset();
@@ -588,7 +657,7 @@ void AuditLogImpl::syncLoop() {
         }
         if (sync_stop_ && written_ <= sync_started_) return;  // nothing left to flush
         if (written_ > sync_started_ &&
-            (sync_stop_ || !unsynced_.empty() || pending_checkpoint_ ||
+            (sync_stop_ || !unsynced_.empty() || !durable_waiters_.empty() || pending_checkpoint_ ||
              std::chrono::steady_clock::now() >= last_flush + kWrittenFlushEvery)) {
           target = sync_started_ = written_;
           break;
@@ -598,6 +667,10 @@ void AuditLogImpl::syncLoop() {
         else
           sync_cv_.wait(lock);
       }
+    }
+    if (!failed_waiters.empty()) {
+      answerWaiters(failed_waiters);
+      continue;
     }
     if (checkpoint) {
       // Not synced itself: losing it in a crash only leaves those records unsealed until the
@@ -613,9 +686,11 @@ void AuditLogImpl::syncLoop() {
                                          : errnoStatus("cannot fdatasync", path("records.log"));
     if (!s.isOk()) fail(s);
     std::vector<RequestPtr> answered;
+    std::vector<DurableWaiter> waiters;
     {
       std::lock_guard lock(sync_mu_);
       if (!failed_.load()) durable_ = std::max(durable_, target);
+      waiters = takeAnsweredWaitersLocked();
       while (!unsynced_.empty() && (failed_.load() || unsynced_.front().end <= durable_)) {
         for (auto& r : unsynced_.front().batch) {
           if (failed_.load()) r->status = health();
@@ -626,6 +701,7 @@ void AuditLogImpl::syncLoop() {
     }
     sync_cv_.notify_all();  // drain() waits for durable_
     for (auto& r : answered) r->finish();
+    answerWaiters(waiters);
   }
 }
 
@@ -846,6 +922,16 @@ Status AuditLogImpl::close() {
   }
   sync_cv_.notify_all();
   if (syncer_.joinable()) syncer_.join();
+  {
+    // The syncer's last flush answered every whenDurable() caller it covered; none is left
+    // waiting for a flush that will not come.
+    std::vector<DurableWaiter> waiters;
+    {
+      std::lock_guard lock(sync_mu_);
+      waiters = takeAnsweredWaitersLocked(/*all=*/true);
+    }
+    answerWaiters(waiters);
+  }
   // Anything that slipped in between is failed, not left waiting.
   {
     std::lock_guard lock(q_mu_);
@@ -899,6 +985,9 @@ Result<uint64_t> AuditLog::append(const AuditEvent& event, Ack ack) {
 }
 std::future<Result<uint64_t>> AuditLog::appendAsync(const AuditEvent& event, Ack ack) {
   return impl_->appendAsync(event, ack);
+}
+void AuditLog::whenDurable(uint64_t seq, std::function<void(const Status&)> done) {
+  impl_->whenDurable(seq, std::move(done));
 }
 Status AuditLog::shredSubject(const std::string& subject_key, const std::string& request_ref) {
   return impl_->shredSubject(subject_key, request_ref);

@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <memory>
 #include <string>
@@ -76,6 +77,16 @@ class AuditLog {
   /// concurrent append()s. With Ack::kWritten the calling thread writes the record itself
   /// (as append() does), so the call returns once it is written.
   std::future<Result<uint64_t>> appendAsync(const AuditEvent& event, Ack ack = Ack::kDurable);
+
+  /// Calls `done` once record `seq` (from an append with Ack::kWritten) is durable: with ok
+  /// once a flush covers it, with Unavailable if the log fails first, InvalidArgument if no
+  /// such record was written. It never waits for the disk: `done` runs on the thread that
+  /// flushed (or failed), or on this one before the call returns if the answer is already
+  /// known, so it must be quick and must not call back into the log. The flush begins at once,
+  /// as for an append waiting for the disk. Lets a server hold an answer until its record is
+  /// on disk without holding a thread (docs/adr/0002). Every `done` is called by close() at
+  /// the latest.
+  void whenDurable(uint64_t seq, std::function<void(const Status&)> done);
 
   /// Crypto-shredding: destroys the data key of `subject_key` and appends a kErasure record
   /// (clear fields: request_ref, subject_id, dek_version, result). Records sealed under the

@@ -4,10 +4,9 @@
 #
 #   bench/http_check.sh [BUILD_DIR]      (default build; use a Release build of callwardend)
 #   DURATION=10s  length of each wrk run
-#   FLUSHED_THREADS=32, WRITTEN_THREADS=8  server.threads of each instance. A `flushed` check
-#                  holds its thread through the flush, so that setting needs many; a `written`
-#                  one does not, and every thread beyond what is busy costs a context switch
-#                  per request (docs/PERFORMANCE.md, session 5)
+#   FLUSHED_THREADS=8, WRITTEN_THREADS=8  server.threads of each instance. No check holds a
+#                  thread through its flush (docs/adr/0002, addendum), and every thread beyond
+#                  those busy costs context switches per request (docs/PERFORMANCE.md, session 5)
 #   DNC_FILE=PATH  import this file (one 10-digit number per line) as the national do-not-call
 #                  list of both instances first, to see what a big list costs a check
 #
@@ -49,7 +48,7 @@ start_callwarden() {  # name port durability threads
   server_pid[$1]=$!
 }
 declare -A server_pid
-start_callwarden flushed 18080 flushed "${FLUSHED_THREADS:-32}"
+start_callwarden flushed 18080 flushed "${FLUSHED_THREADS:-8}"
 start_callwarden written 18082 written "${WRITTEN_THREADS:-8}"
 
 # (A telemarketing check would also need a fresh national list.)

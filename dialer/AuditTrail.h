@@ -3,6 +3,7 @@
 // prove that the gate then denies (fail closed); app/ adapts audit::AuditLog to it.
 
 #include <cstdint>
+#include <functional>
 
 #include "audit/AuditEvent.h"
 #include "common/Result.h"
@@ -19,6 +20,12 @@ class AuditTrail {
   /// written, before it is flushed (audit::Ack::kWritten); an error still means it is not in
   /// the log. Durable unless an implementation says otherwise.
   virtual Result<uint64_t> appendUnflushed(const audit::AuditEvent& event) { return append(event); }
+  /// Calls `done` once the record appendUnflushed() returned as `seq` is durable (ok), or can
+  /// no longer be (an error); from any thread, possibly before returning. Must not block.
+  virtual void whenDurable(uint64_t seq, std::function<void(const Status&)> done) {
+    (void)seq;
+    done(Status::ok());  // appendUnflushed() above waited for the disk
+  }
 };
 
 }  // namespace callwarden::dialer

@@ -334,18 +334,29 @@ GateDecision CallGate::finish(Evaluation& e, const CallRequest& request, const C
                  {"zones", joinList(d.zones)},
                  {"jurisdictions", joinList(d.jurisdictions)}};
   // A check changes nothing, so it may be configured to answer before its record is flushed
-  // (docs/adr/0002); a reservation always waits for the disk.
-  const bool unflushed = std::string_view(action) == "check" && !options_.flush_check_records;
+  // (docs/adr/0002); a reservation always waits for the disk. A check whose record must be
+  // flushed need not wait here if the caller holds the answer until it is.
+  const bool check = std::string_view(action) == "check";
+  const bool caller_waits =
+      check && options_.flush_check_records && caller.holds_answer_until_flushed;
+  const bool unflushed = check && (!options_.flush_check_records || caller_waits);
   auto logged = unflushed ? audit_.appendUnflushed(ev) : audit_.append(ev);
   if (!logged.isOk()) {
     Log::error("audit append failed; decision denied",
                {{"decision_id", d.decision_id}, {"error", logged.status().message()}});
-    d.allowed = false;
-    d.next_allowed_at.reset();
-    d.reasons.push_back({policy::ReasonCode::kAuditUnavailable, "callwarden/audit",
-                         "the decision could not be written to the audit log"});
+    denyForAuditFailure(d);
+  } else if (caller_waits) {
+    d.flush_pending = *logged;
   }
   return d;
+}
+
+void denyForAuditFailure(GateDecision& d) {
+  d.allowed = false;
+  d.next_allowed_at.reset();
+  d.flush_pending.reset();
+  d.reasons.push_back({policy::ReasonCode::kAuditUnavailable, "callwarden/audit",
+                       "the decision could not be written to the audit log"});
 }
 
 Result<GateDecision> CallGate::check(const CallRequest& request, const Caller& caller) const {

@@ -1,6 +1,7 @@
 #pragma once
 // What a dialer asks the gate, already validated for shape by the HTTP layer.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,10 @@ struct CallRequest {
 struct Caller {
   std::string key_name;
   std::string request_id;
+  /// The caller holds its answer until GateDecision::flush_pending is durable
+  /// (AuditTrail::whenDurable), so a check whose record must be flushed may return once it is
+  /// written, and no thread waits for the disk. Only the HTTP transport sets it.
+  bool holds_answer_until_flushed = false;
 };
 
 struct GateDecision {
@@ -39,6 +44,14 @@ struct GateDecision {
   std::optional<Timestamp> expires_at;
   /// Whether and how the call is recorded (issue #8); set where the recording policy ran.
   std::optional<recording::RecordingDecision> recording;
+  /// Set for a check by a caller that holds its answer (Caller::holds_answer_until_flushed):
+  /// the audit record's seq, written but not yet durable. The answer may not leave before
+  /// it is; if the flush fails, the answer is denyForAuditFailure() of this one.
+  std::optional<uint64_t> flush_pending;
 };
+
+/// What a decision becomes when its audit record cannot be written or flushed: a deny with
+/// AUDIT_UNAVAILABLE and no next time (fail closed).
+void denyForAuditFailure(GateDecision& d);
 
 }  // namespace callwarden::dialer

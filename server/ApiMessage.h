@@ -4,6 +4,8 @@
 
 #include <Poco/JSON/Object.h>
 
+#include <cstdint>
+#include <functional>
 #include <istream>
 #include <map>
 #include <optional>
@@ -11,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/Status.h"
 #include "server/Auth.h"
 
 namespace callwarden::server {
@@ -35,6 +38,9 @@ struct ApiRequest {
   std::vector<std::pair<std::string, std::string>> form;  // kForm, in arrival order
   std::string raw_body;                                   // kJson / kForm
   std::istream* stream = nullptr;                         // kStream
+  /// The transport can hold the answer until an audit record is durable
+  /// (ApiResponse::deferred); otherwise a handler must wait for the flush itself.
+  bool can_defer = false;
 
   std::optional<std::string> queryParam(const std::string& name) const;
   std::string pathParam(const std::string& name) const;
@@ -45,6 +51,16 @@ struct ApiResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+
+  /// An answer that may leave only once audit record `seq` is durable (a call check with
+  /// audit.check_durability = flushed, docs/adr/0002). Only when ApiRequest::can_defer. The
+  /// transport calls `settle` with the flush's outcome (from another thread) and sends what it
+  /// returns; the fields above are unused.
+  struct Deferred {
+    uint64_t seq = 0;
+    std::function<ApiResponse(const Status& flushed)> settle;
+  };
+  std::optional<Deferred> deferred;
 
   static ApiResponse json(int status, const Poco::JSON::Object::Ptr& object);
   /// `body` must already be a JSON document.

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "common/Log.h"
 #include "common/Rfc3339.h"
 #include "policy/FrequencyPolicy.h"
 #include "server/ApiError.h"
@@ -47,14 +48,34 @@ void addCallRoutes(Router& router, CallRoutesDeps deps) {
                 f.rejectUnknown(kCallRequestFields);
                 // Nothing is written by a check, so evaluating another instant is always allowed.
                 auto req = parseCallRequest(f, *deps.clock, true);
-                auto d = deps.gate->check(req, caller(r));
+                auto who = caller(r);
+                who.holds_answer_until_flushed = r.can_defer;
+                auto d = deps.gate->check(req, who);
                 if (!d.isOk()) throw ApiError::fromStatus(d.status());
-                countDecision(*deps.metrics, *d);
                 if (deps.recording != nullptr) {
                   d->recording = deps.recording->decide(req.call.to, req.subject_id,
                                                         req.call.locations, d->jurisdictions);
                 }
-                return ApiResponse::jsonText(200, decisionBody(*d));
+                if (!d->flush_pending) {
+                  countDecision(*deps.metrics, *d);
+                  return ApiResponse::jsonText(200, decisionBody(*d));
+                }
+                // The record is written, not yet flushed: the transport sends this answer
+                // once it is, and a deny if the flush fails (docs/adr/0002).
+                ApiResponse held;
+                held.deferred = ApiResponse::Deferred{
+                    *d->flush_pending,
+                    [d = std::move(*d), metrics = deps.metrics](const Status& flushed) mutable {
+                      if (!flushed.isOk()) {
+                        Log::error("audit flush failed; decision denied",
+                                   {{"decision_id", d.decision_id}, {"error", flushed.message()}});
+                        dialer::denyForAuditFailure(d);
+                      }
+                      d.flush_pending.reset();
+                      countDecision(*metrics, d);
+                      return ApiResponse::jsonText(200, decisionBody(d));
+                    }};
+                return held;
               }});
   router.add(
       {"POST", "/v1/calls/reserve", {Scope::kDialer}, BodyKind::kJson, [deps](ApiRequest& r) {

@@ -12,6 +12,9 @@ constexpr int kEof = std::char_traits<char>::eof();
 // nothing here uses them.
 constexpr int kMaxSizeDigits = 15;
 constexpr size_t kMaxExtensionBytes = 1024;
+// In all, per body: the minimum data rate counts bytes on the wire, so a body of one-byte
+// chunks each carrying a long extension must not stretch its deadline a thousandfold.
+constexpr size_t kMaxExtensionBytesPerBody = 64 * 1024;
 constexpr size_t kMaxTrailerBytes = 8192;
 
 int hexValue(int c) {
@@ -40,6 +43,7 @@ void ChunkedBodyBuf::readSizeLine() {
   if (c == ';') {  // chunk extensions: ignored
     for (size_t n = 0; (c = get()) != '\r'; ++n) {
       if (c == kEof || c == '\n' || n > kMaxExtensionBytes) malformed("bad chunk extension");
+      if (++extension_bytes_ > kMaxExtensionBytesPerBody) malformed("chunk extensions too large");
     }
   }
   if (c != '\r' || get() != '\n') malformed("chunk size line does not end in CRLF");

@@ -8,6 +8,7 @@
 // Here a malformed body throws ApiError 400 MALFORMED_REQUEST out of the read (the stream has
 // badbit exceptions on), and the connection ends.
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <istream>
@@ -32,8 +33,9 @@ class ChunkedBodyBuf : public std::streambuf {
   void readTrailers();
 
   std::function<int()> next_;
-  uint64_t remaining_ = 0;  // bytes left in the current chunk
-  bool started_ = false;    // a chunk was read, so its CRLF comes next
+  size_t extension_bytes_ = 0;  // in all chunk extensions so far
+  uint64_t remaining_ = 0;      // bytes left in the current chunk
+  bool started_ = false;        // a chunk was read, so its CRLF comes next
   bool done_ = false;
   char buf_[4096];
 };

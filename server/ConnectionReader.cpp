@@ -25,6 +25,23 @@ void ConnectionReader::setDeadline(int64_t at_ms, uint64_t bytes_per_second) {
   deadline_ = Deadline{at_ms, bytes_per_second};
 }
 
+int ConnectionReader::tryGet() {
+  if (pos_ < end_) return static_cast<unsigned char>(buf_[pos_++]);
+  pos_ = end_ = 0;
+  for (;;) {
+    const ssize_t n = ::recv(fd_, buf_, sizeof buf_, MSG_DONTWAIT);
+    if (n > 0) {
+      end_ = static_cast<size_t>(n);
+      if (deadline_) deadline_->received += end_;
+      return static_cast<unsigned char>(buf_[pos_++]);
+    }
+    if (n == 0) return -1;
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return kWouldBlock;
+    throw ReadFailed(std::strerror(errno));
+  }
+}
+
 size_t ConnectionReader::read(char* out, size_t n) {
   if (n == 0) return 0;
   if (pos_ == end_ && !refill()) return 0;

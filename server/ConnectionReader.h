@@ -1,12 +1,12 @@
 #pragma once
 // The read side of one HTTP connection: a buffer over the socket that the head parser and the
-// body decoders read from, with a deadline for the request being read.
+// body decoders read from. Heads are read without waiting (tryGet); a body's reads wait at
+// most until its deadline, which a minimum data rate extends.
 //
 // Why not Poco's HTTPSession buffer, which this replaces: its refill cannot be hooked, so the
 // only bound on a request was the socket's receive timeout, per read. A client sending one
 // byte just inside that timeout held a request thread for as long as it cared to (a handful of
-// such clients stopped the service). Here a refill in the middle of a request waits only until
-// the request's deadline.
+// such clients stopped the service).
 
 #include <cstddef>
 #include <cstdint>
@@ -41,6 +41,12 @@ class ConnectionReader {
   /// Reads wait only for the socket's receive timeout again (between requests).
   void clearDeadline() { deadline_.reset(); }
 
+  static constexpr int kWouldBlock = -2;
+
+  /// The next byte, EOF (-1) once the peer has closed, or kWouldBlock when nothing is buffered
+  /// and nothing has arrived. Never waits (a request head is read this way, so that a client
+  /// sending it slowly holds no thread). Throws ReadFailed.
+  int tryGet();
   /// The next byte, or EOF (-1) once the peer has closed. Throws ReadTimeout or ReadFailed.
   int get() {
     if (pos_ == end_ && !refill()) return -1;

@@ -15,6 +15,10 @@ namespace callwarden::server {
 namespace {
 
 constexpr int kMaxJsonDepth = 32;
+// Twilio's webhooks, the only form bodies, are a few KiB. The routes take them before any
+// token check (the signature is checked on the body), so a small bound also limits how long
+// a client sending slowly can hold a thread with one.
+constexpr size_t kMaxFormBytes = 64 * 1024;
 
 std::string requestIdFrom(const HttpRequestHead& head) {
   // Accept the caller's id only if it is short and plain, so it is safe in logs and headers.
@@ -140,7 +144,7 @@ void readBody(const Route& route, const HttpRequestHead& head, std::istream& in,
         throw ApiError(415, "UNSUPPORTED_MEDIA_TYPE",
                        "Content-Type must be application/x-www-form-urlencoded");
       }
-      req.raw_body = readBounded(in, content_length, limit);
+      req.raw_body = readBounded(in, content_length, std::min(limit, kMaxFormBytes));
       req.form = parseForm(req.raw_body);
       return;
     case BodyKind::kStream:
@@ -165,12 +169,44 @@ ApiResponse errorResponse(int status, const std::string& code, const std::string
   return ApiResponse::json(status, root);
 }
 
+namespace {
+
+// What the last layer needs of a request, kept for a deferred answer's settle().
+struct Answered {
+  const ServerContext* ctx;
+  std::string request_id;
+  std::string method;
+  std::string route_label;
+  std::string key;
+  std::chrono::steady_clock::time_point started;
+};
+
+// The request id header, metrics and the access-log line: once the answer is final.
+void finishAnswer(const Answered& a, ApiResponse& res) {
+  res.headers.insert(res.headers.begin(), {"X-Request-Id", a.request_id});
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - a.started).count();
+  a.ctx->metrics->observeRequest(a.route_label, res.status, seconds);
+  const std::string status = std::to_string(res.status);
+  const std::string ms = std::to_string(seconds * 1000.0);
+  Log::write(res.status >= 500 ? LogLevel::kError : LogLevel::kInfo, "request",
+             {{"request_id", a.request_id},
+              {"method", a.method},
+              {"route", a.route_label},
+              {"status", status},
+              {"duration_ms", ms},
+              {"key", a.key}});
+}
+
+}  // namespace
+
 ApiResponse Dispatcher::dispatch(const HttpRequestHead& head, std::istream& body,
-                                 std::optional<uint64_t> content_length) const {
+                                 std::optional<uint64_t> content_length, bool can_defer) const {
   const auto started = std::chrono::steady_clock::now();
   ApiRequest req;
   req.request_id = requestIdFrom(head);
   req.method = head.method;
+  req.can_defer = can_defer;
   std::string route_label = "unmatched";
   ApiResponse res;
   try {
@@ -235,21 +271,30 @@ ApiResponse Dispatcher::dispatch(const HttpRequestHead& head, std::istream& body
     res = errorResponse(500, "INTERNAL", "internal error; quote request id " + req.request_id);
   }
 
-  res.headers.insert(res.headers.begin(), {"X-Request-Id", req.request_id});
-
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  ctx_.metrics->observeRequest(route_label, res.status, seconds);
-  const std::string status = std::to_string(res.status);
-  const std::string ms = std::to_string(seconds * 1000.0);
-  const std::string key = req.principal ? req.principal->key_name : "";
-  Log::write(res.status >= 500 ? LogLevel::kError : LogLevel::kInfo, "request",
-             {{"request_id", req.request_id},
-              {"method", req.method},
-              {"route", route_label},
-              {"status", status},
-              {"duration_ms", ms},
-              {"key", key}});
+  Answered answered{&ctx_,
+                    std::move(req.request_id),
+                    std::move(req.method),
+                    route_label,
+                    req.principal ? req.principal->key_name : "",
+                    started};
+  if (res.deferred && can_defer) {
+    // The request is logged, timed and counted when its answer is settled, as it is sent.
+    res.deferred->settle = [settle = std::move(res.deferred->settle),
+                            answered = std::move(answered)](const Status& flushed) {
+      ApiResponse out = settle(flushed);
+      out.deferred.reset();
+      finishAnswer(answered, out);
+      return out;
+    };
+    return res;
+  }
+  if (res.deferred) {
+    // A handler must not defer what the transport cannot hold: fail closed.
+    Log::error("a deferred answer without a transport to hold it",
+               {{"request_id", answered.request_id}, {"route", route_label}});
+    res = errorResponse(500, "INTERNAL", "internal error; quote request id " + answered.request_id);
+  }
+  finishAnswer(answered, res);
   return res;
 }
 

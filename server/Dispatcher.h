@@ -4,6 +4,7 @@
 // transport (server/HttpConnectionPool) parses the head and writes the answer; route handlers
 // see only ApiRequest.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -11,6 +12,7 @@
 #include <optional>
 #include <string_view>
 
+#include "common/Status.h"
 #include "server/ApiMessage.h"
 #include "server/Auth.h"
 #include "server/HttpRequestHead.h"
@@ -27,6 +29,11 @@ struct ServerContext {
   size_t max_body_bytes = 1 << 20;
   /// Called for every 401/403 so the audit log can record it (key name and route only).
   std::function<void(const ApiRequest&, std::string_view reason)> on_auth_failure;
+  /// Calls `done` once audit record `seq` is durable, or cannot be
+  /// (audit::AuditLog::whenDurable). With it the HTTP transport holds a check's answer until
+  /// its record is flushed without holding a thread (ApiResponse::deferred); without it,
+  /// handlers wait for the flush themselves.
+  std::function<void(uint64_t seq, std::function<void(const Status&)> done)> when_durable;
 };
 
 /// Stateless beyond the shared context: one instance serves every thread.
@@ -35,9 +42,11 @@ class Dispatcher {
   explicit Dispatcher(const ServerContext& ctx) : ctx_(ctx) {}
   /// Answers one request whose head has been read; `body` yields its (decoded) body and
   /// `content_length` is what the client declared, if it did. Never throws: every failure is
-  /// an error response. The X-Request-Id header is among the response's headers.
+  /// an error response. The X-Request-Id header is among the response's headers. With
+  /// `can_defer` (the transport handles ApiResponse::deferred), a handler may return a
+  /// deferred answer; its `settle` then adds the headers, metrics and access-log line.
   ApiResponse dispatch(const HttpRequestHead& head, std::istream& body,
-                       std::optional<uint64_t> content_length) const;
+                       std::optional<uint64_t> content_length, bool can_defer = false) const;
 
  private:
   const ServerContext& ctx_;

@@ -29,6 +29,7 @@ namespace {
 
 constexpr uint64_t kListenerId = 0;
 constexpr uint64_t kWakeId = 1;
+constexpr uint64_t kFlushedId = 2;
 constexpr uint32_t kArmed = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
 
 int64_t nowMs() {
@@ -50,38 +51,35 @@ bool hasBufferedRequest(ConnectionReader& reader) {
 
 const size_t kMaxHeadBytes = HeadLimits{}.max_head_bytes;
 
-enum class HeadRead { kComplete, kNoRequest, kTooLarge, kTimedOut };
+enum class HeadRead { kComplete, kIncomplete, kNoRequest, kTooLarge, kTimedOut };
 
-// Reads up to and including the blank line that ends the head. kNoRequest: the peer closed
-// before sending a byte (a keep-alive connection ending), stayed silent past the keep-alive
-// timeout, or went away in the middle (nothing to answer). kTimedOut: the head began but did
-// not end within `timeout` of its first byte.
-HeadRead readHead(ConnectionReader& reader, std::string& head, std::chrono::milliseconds timeout) {
-  head.clear();
-  size_t empty_lines = 0;
-  bool begun = false;
+// Reads what has arrived of a head, up to and including the blank line that ends it, into
+// `p`, without waiting. kIncomplete: the rest has not arrived (the connection goes back to
+// epoll, holding no thread). kNoRequest: the peer closed before sending a byte (a keep-alive
+// connection ending) or in the middle, or sent only empty lines until the deadline (nothing to
+// answer). kTimedOut: the head began but did not end within `timeout` of its first byte.
+HeadRead readHead(ConnectionReader& reader, PartialHead& p, std::chrono::milliseconds timeout) {
   for (;;) {
     int c;
     try {
-      c = reader.get();
-    } catch (const ReadTimeout&) {
-      return begun ? HeadRead::kTimedOut : HeadRead::kNoRequest;
+      c = reader.tryGet();
     } catch (const ReadFailed&) {
       return HeadRead::kNoRequest;
     }
-    if (c == std::char_traits<char>::eof()) return HeadRead::kNoRequest;
-    if (!begun) {
-      // The clock starts with the first byte: waiting for it is the keep-alive timeout's job.
-      begun = true;
-      reader.setDeadline(nowMs() + timeout.count());
+    if (c == ConnectionReader::kWouldBlock) {
+      if (nowMs() - p.started_ms < timeout.count()) return HeadRead::kIncomplete;
+      return p.head.empty() ? HeadRead::kNoRequest : HeadRead::kTimedOut;
     }
-    if (head.empty() && (c == '\r' || c == '\n')) {
-      // Empty lines before a request count toward the limit: an endless stream of them
-      // would otherwise hold a thread for as long as the client cares to send.
-      if (++empty_lines > kMaxHeadBytes) return HeadRead::kTooLarge;
+    if (c == std::char_traits<char>::eof()) return HeadRead::kNoRequest;
+    // The clock starts with the first byte: waiting for it is the keep-alive timeout's job.
+    if (p.started_ms == 0) p.started_ms = nowMs();
+    if (p.head.empty() && (c == '\r' || c == '\n')) {
+      // Empty lines before a request count toward the limit (RFC 9112 §2.2 allows some).
+      if (++p.empty_lines > kMaxHeadBytes) return HeadRead::kTooLarge;
       continue;
     }
-    head += static_cast<char>(c);
+    p.head += static_cast<char>(c);
+    const std::string& head = p.head;
     const size_t n = head.size();
     if (c == '\n' && ((n >= 2 && head[n - 2] == '\n') ||
                       (n >= 4 && head[n - 2] == '\r' && head[n - 3] == '\n'))) {
@@ -178,27 +176,46 @@ struct HttpConnectionPool::Connection {
     socket.setReceiveTimeout(timespan(o.keep_alive_timeout));
     socket.setSendTimeout(timespan(o.send_timeout));
   }
+  // An answer waiting for its audit flush. Written by the thread that parks the request before
+  // it asks for the flush, read by the one that settles it after the flush (through
+  // flushed_mu_); meanwhile no thread touches the connection.
+  struct Held {
+    std::function<ApiResponse(const Status&)> settle;
+    bool http11 = true;
+    bool keep_alive = false;
+    bool head_only = false;
+  };
+
   const uint64_t id;
   Poco::Net::StreamSocket socket;
   ConnectionReader reader;
-  bool busy = false;       // guarded by mu_: a thread is serving it (it is not armed)
+  PartialHead partial;  // what has arrived of the next request's head
+  std::optional<Held> held;
+  bool busy = false;       // guarded by mu_: a thread is serving it (it is not armed), or its
+                           // answer is held
   int64_t idle_since = 0;  // guarded by mu_
 };
 
 HttpConnectionPool::HttpConnectionPool(Poco::Net::ServerSocket listener,
-                                       ConnectionPoolOptions options, RequestHandler handler)
-    : listener_(std::move(listener)), options_(options), handler_(std::move(handler)) {}
+                                       ConnectionPoolOptions options, RequestHandler handler,
+                                       WhenDurable when_durable)
+    : listener_(std::move(listener)),
+      options_(options),
+      handler_(std::move(handler)),
+      when_durable_(std::move(when_durable)) {}
 
 HttpConnectionPool::~HttpConnectionPool() {
   stop(std::chrono::seconds(10));
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
   if (wake_fd_ >= 0) ::close(wake_fd_);
+  if (flushed_fd_ >= 0) ::close(flushed_fd_);
 }
 
 Status HttpConnectionPool::start() {
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (epoll_fd_ < 0 || wake_fd_ < 0)
+  flushed_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (epoll_fd_ < 0 || wake_fd_ < 0 || flushed_fd_ < 0)
     return Status::unavailable(std::string("cannot create the connection poll: ") +
                                std::strerror(errno));
   listener_.setBlocking(false);
@@ -208,8 +225,12 @@ Status HttpConnectionPool::start() {
   epoll_event wake{};
   wake.events = EPOLLIN;  // level-triggered and never read: wakes every thread
   wake.data.u64 = kWakeId;
+  epoll_event flushed{};
+  flushed.events = EPOLLIN | EPOLLONESHOT;  // one thread takes the finished flushes
+  flushed.data.u64 = kFlushedId;
   if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listener_.impl()->sockfd(), &ev) != 0 ||
-      ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake) != 0)
+      ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake) != 0 ||
+      ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, flushed_fd_, &flushed) != 0)
     return Status::unavailable(std::string("cannot watch the listening socket: ") +
                                std::strerror(errno));
   next_sweep_ms_ = nowMs() + 1000;
@@ -227,14 +248,27 @@ void HttpConnectionPool::stop(std::chrono::milliseconds grace) {
     auto c = (it++)->second;
     if (!c->busy) closeLocked(c);
   }
-  // Busy connections are closed by their thread once the request is answered.
-  if (!all_closed_.wait_for(lock, grace, [this] { return connections_.empty(); })) {
-    for (auto& [id, c] : connections_) {
-      try {
-        c->socket.shutdown();  // fails the blocked read or write of a request overstaying
-      } catch (const Poco::Exception&) {
+  // Busy connections are closed by their thread once the request is answered; those whose
+  // answer waits for an audit flush, here once it has finished (the request threads stop
+  // taking events now). Those are waited for however long it takes: their completion
+  // refers to this pool.
+  const auto shut_down_at = std::chrono::steady_clock::now() + grace;
+  bool shut_down = false;
+  while (!connections_.empty()) {
+    lock.unlock();
+    settleFlushed();
+    lock.lock();
+    if (!shut_down && std::chrono::steady_clock::now() >= shut_down_at) {
+      shut_down = true;
+      for (auto& [id, c] : connections_) {
+        try {
+          c->socket.shutdown();  // fails the blocked read or write of a request overstaying
+        } catch (const Poco::Exception&) {
+        }
       }
     }
+    all_closed_.wait_for(lock, std::chrono::milliseconds(10),
+                         [this] { return connections_.empty(); });
   }
   lock.unlock();
   for (auto& t : threads_) t.join();
@@ -253,6 +287,8 @@ void HttpConnectionPool::run() {
     }
     if (n == 1 && ev.data.u64 == kListenerId) {
       acceptAll();
+    } else if (n == 1 && ev.data.u64 == kFlushedId) {
+      settleFlushed();
     } else if (n == 1 && ev.data.u64 != kWakeId) {
       ConnectionPtr c;
       {
@@ -307,13 +343,68 @@ void HttpConnectionPool::serve(const ConnectionPtr& c) {
   try {
     // Pipelined requests already in the reader's buffer never make the socket readable again.
     do {
-      open = answer(*c) && !stopping_;
+      const Next next = answer(c);
+      if (next == Next::kHeld) return;      // settle() carries on once the record is flushed
+      if (next == Next::kAwaitHead) break;  // back to epoll until more of it arrives
+      open = next == Next::kKeepOpen && !stopping_;
     } while (open && hasBufferedRequest(c->reader));
   } catch (const Poco::Exception&) {
     open = false;  // the peer went away or stayed silent past the timeout
   } catch (const std::exception&) {
     open = false;  // the handler answers every request itself; this is a failed write
   }
+  release(c, open);
+}
+
+void HttpConnectionPool::flushed(const ConnectionPtr& c, const Status& status) {
+  bool signal;
+  {
+    std::lock_guard lock(flushed_mu_);
+    // settleFlushed() reads the event fd before it takes the queue, so a completion queued
+    // behind others is taken along with them and needs no signal of its own.
+    signal = flushed_.empty();
+    flushed_.emplace_back(c, status);
+  }
+  const uint64_t one = 1;
+  if (signal) (void)!::write(flushed_fd_, &one, sizeof one);
+}
+
+void HttpConnectionPool::settleFlushed() {
+  uint64_t count;
+  (void)!::read(flushed_fd_, &count, sizeof count);
+  std::vector<std::pair<ConnectionPtr, Status>> batch;
+  {
+    std::lock_guard lock(flushed_mu_);
+    batch.swap(flushed_);
+  }
+  // Re-armed before sending, so that completions arriving meanwhile go to another thread.
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLONESHOT;
+  ev.data.u64 = kFlushedId;
+  (void)::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, flushed_fd_, &ev);
+  for (auto& [c, status] : batch) settle(c, status);
+}
+
+void HttpConnectionPool::settle(const ConnectionPtr& c, const Status& status) {
+  bool open = false;
+  try {
+    Connection::Held held = std::move(*c->held);
+    c->held.reset();
+    const ApiResponse res = held.settle(status);
+    sendAll(c->socket, serialize(res, held.http11, held.keep_alive, held.head_only));
+    if (!held.keep_alive) lingerBeforeClose(c->socket);
+    open = held.keep_alive && !stopping_;
+  } catch (const std::exception&) {
+    open = false;  // a failed write (Poco's exceptions are std::exceptions too)
+  }
+  if (open && hasBufferedRequest(c->reader)) {
+    serve(c);  // a request pipelined behind the held one
+    return;
+  }
+  release(c, open);
+}
+
+void HttpConnectionPool::release(const ConnectionPtr& c, bool open) {
   std::lock_guard lock(mu_);
   c->busy = false;
   c->idle_since = nowMs();
@@ -325,50 +416,53 @@ void HttpConnectionPool::serve(const ConnectionPtr& c) {
     closeLocked(c);
 }
 
-bool HttpConnectionPool::answer(Connection& c) {
-  std::string raw;
+HttpConnectionPool::Next HttpConnectionPool::answer(const ConnectionPtr& cp) {
+  Connection& c = *cp;
   c.reader.clearDeadline();
-  switch (readHead(c.reader, raw, options_.request_timeout)) {
+  switch (readHead(c.reader, c.partial, options_.request_timeout)) {
+    case HeadRead::kIncomplete:
+      return Next::kAwaitHead;
     case HeadRead::kNoRequest:
-      return false;
+      return Next::kClose;
     case HeadRead::kTimedOut:
       sendAll(c.socket,
               serialize(refusal(408, "REQUEST_TIMEOUT", "the request head did not arrive in time"),
                         true, false, false));
       lingerBeforeClose(c.socket);
-      return false;
+      return Next::kClose;
     case HeadRead::kTooLarge:
       sendAll(c.socket, serialize(badRequest("the request head exceeds " +
                                              std::to_string(kMaxHeadBytes) + " bytes"),
                                   true, false, false));
       lingerBeforeClose(c.socket);
-      return false;
+      return Next::kClose;
     case HeadRead::kComplete:
       break;
   }
+  const std::string raw = std::move(c.partial.head);
+  c.partial = PartialHead{};
   auto head = parseRequestHead(raw);
   auto framing = head.isOk() ? bodyFraming(*head) : Result<BodyFraming>(head.status());
   if (!framing.isOk()) {
     // The rest of the stream cannot be framed, so the connection ends after the answer.
     sendAll(c.socket, serialize(badRequest(framing.status().message()), true, false, false));
     lingerBeforeClose(c.socket);
-    return false;
+    return Next::kClose;
   }
-  // The interim 100 Continue goes out only when the handler starts to read the body, so a
-  // client that gets 401 or 413 is not asked to upload a body that will not be read.
-  std::function<void()> before_first_read;
-  if (head->expectContinue()) {
-    before_first_read = [&c] {
-      try {
-        sendAll(c.socket, "HTTP/1.1 100 Continue\r\n\r\n");
-      } catch (const Poco::Exception&) {
-        throw ApiError(400, "MALFORMED_REQUEST", "the connection failed while the body was read");
-      }
-    };
-  }
-  // The body must keep arriving: a grace period, then at least the minimum data rate.
-  c.reader.setDeadline(nowMs() + options_.request_timeout.count(),
-                       options_.min_body_bytes_per_second);
+  // When the handler starts to read the body: the body's clock starts (a grace period, then at
+  // least the minimum data rate, so the server's own time before it reads does not count), and
+  // the interim 100 Continue goes out, so a client that gets 401 or 413 is not asked to upload
+  // a body that will not be read.
+  std::function<void()> before_first_read = [this, &c, expect = head->expectContinue()] {
+    c.reader.setDeadline(nowMs() + options_.request_timeout.count(),
+                         options_.min_body_bytes_per_second);
+    if (!expect) return;
+    try {
+      sendAll(c.socket, "HTTP/1.1 100 Continue\r\n\r\n");
+    } catch (const Poco::Exception&) {
+      throw ApiError(400, "MALFORMED_REQUEST", "the connection failed while the body was read");
+    }
+  };
   std::unique_ptr<std::istream> body;
   ChunkedBodyStream* chunked = nullptr;
   FixedLengthBodyStream* fixed = nullptr;
@@ -390,16 +484,25 @@ bool HttpConnectionPool::answer(Connection& c) {
     fixed = stream.get();
     body = std::move(stream);
   }
-  ApiResponse res = handler_(*head, *body, content_length);
+  ApiResponse res = handler_(*head, *body, content_length, static_cast<bool>(when_durable_));
   // A body the handler did not read to its end (a 401 or 413 before reading, a route that takes
   // none) would be read as the next request: the connection ends after this answer instead.
   // A chunked body counts as read only if its last chunk and trailers were: a malformed one
   // never leaves bytes to be taken for a request.
   const bool body_done = chunked != nullptr ? chunked->complete() : fixed->complete();
   const bool keep_alive = head->keepAlive() && body_done;
-  sendAll(c.socket, serialize(res, head->http11, keep_alive, head->method == "HEAD"));
+  const bool head_only = head->method == "HEAD";
+  if (res.deferred && when_durable_) {
+    // Held, not sent: no thread waits for the flush. Nothing here touches the connection
+    // after when_durable_(), whose completion may already run on another thread.
+    const uint64_t seq = res.deferred->seq;
+    c.held = Connection::Held{std::move(res.deferred->settle), head->http11, keep_alive, head_only};
+    when_durable_(seq, [this, cp](const Status& status) { flushed(cp, status); });
+    return Next::kHeld;
+  }
+  sendAll(c.socket, serialize(res, head->http11, keep_alive, head_only));
   if (!keep_alive) lingerBeforeClose(c.socket);
-  return keep_alive;
+  return keep_alive ? Next::kKeepOpen : Next::kClose;
 }
 
 void HttpConnectionPool::closeLocked(const ConnectionPtr& c) {
@@ -423,11 +526,22 @@ void HttpConnectionPool::sweepIdle() {
   std::lock_guard lock(mu_);
   for (auto it = connections_.begin(); it != connections_.end();) {
     auto c = (it++)->second;
-    if (c->busy || now - c->idle_since < options_.keep_alive_timeout.count()) continue;
+    if (c->busy) continue;
+    const bool head_late = c->partial.started_ms != 0 &&
+                           now - c->partial.started_ms >= options_.request_timeout.count();
+    if (!head_late && now - c->idle_since < options_.keep_alive_timeout.count()) continue;
     // A request that arrived while every thread was busy waits in the socket, not yet taken
-    // by any thread: that connection is not idle.
+    // by any thread: that connection is not idle (and a late head is answered by that thread).
+    const int fd = c->socket.impl()->sockfd();
     int unread = 0;
-    if (::ioctl(c->socket.impl()->sockfd(), FIONREAD, &unread) == 0 && unread > 0) continue;
+    if (::ioctl(fd, FIONREAD, &unread) == 0 && unread > 0) continue;
+    if (head_late && !c->partial.head.empty()) {
+      // Best effort and without waiting: the sweeping thread must not block on one client.
+      const std::string answer =
+          serialize(refusal(408, "REQUEST_TIMEOUT", "the request head did not arrive in time"),
+                    true, false, false);
+      (void)::send(fd, answer.data(), answer.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    }
     closeLocked(c);
   }
 }

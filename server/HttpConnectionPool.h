@@ -41,6 +41,13 @@
 
 namespace callwarden::server {
 
+/// What has arrived of a request head that has not arrived whole.
+struct PartialHead {
+  std::string head;
+  size_t empty_lines = 0;  // CR or LF before the request line
+  int64_t started_ms = 0;  // steady clock at its first byte; 0 before it
+};
+
 struct ConnectionPoolOptions {
   int threads = 16;
   /// An idle keep-alive connection is closed after this.
@@ -59,40 +66,68 @@ struct ConnectionPoolOptions {
 };
 
 /// Answers one request: its head, its body (decoded; EOF at its end) and the Content-Length
-/// the client declared, if any. Must not throw.
-using RequestHandler = std::function<ApiResponse(const HttpRequestHead&, std::istream& body,
-                                                 std::optional<uint64_t> content_length)>;
+/// the client declared, if any. `can_defer`: the pool will hold an ApiResponse::deferred
+/// answer. Must not throw.
+using RequestHandler =
+    std::function<ApiResponse(const HttpRequestHead&, std::istream& body,
+                              std::optional<uint64_t> content_length, bool can_defer)>;
+
+/// Calls `done` once audit record `seq` is durable, or cannot be (ServerContext::when_durable).
+using WhenDurable = std::function<void(uint64_t seq, std::function<void(const Status&)> done)>;
 
 class HttpConnectionPool {
  public:
-  /// `listener` must be bound and listening.
+  /// `listener` must be bound and listening. With `when_durable`, a deferred answer is held
+  /// without a thread until its audit record is flushed, then sent by whichever thread takes
+  /// the flush's completion; without it, handlers are told they cannot defer.
   HttpConnectionPool(Poco::Net::ServerSocket listener, ConnectionPoolOptions options,
-                     RequestHandler handler);
+                     RequestHandler handler, WhenDurable when_durable = {});
   ~HttpConnectionPool();
   HttpConnectionPool(const HttpConnectionPool&) = delete;
   HttpConnectionPool& operator=(const HttpConnectionPool&) = delete;
 
   Status start();
   /// Stops accepting, closes idle connections at once, lets each busy one finish the request it
-  /// is answering (up to `grace`, then shuts its socket down), and joins the threads.
+  /// is answering (up to `grace`, then shuts its socket down), and joins the threads. An answer
+  /// held for its audit flush is always waited for (the flush answers it, or close() of the
+  /// log fails it), since its completion refers to this pool.
   void stop(std::chrono::milliseconds grace);
 
  private:
   struct Connection;
   using ConnectionPtr = std::shared_ptr<Connection>;
 
+  enum class Next {
+    kKeepOpen,   // answered; the connection stays open
+    kClose,      // answered (or nothing to answer); the connection ends
+    kHeld,       // the answer waits for an audit flush (settle() sends it)
+    kAwaitHead,  // only part of a head has arrived
+  };
+
   void run();
   void acceptAll();
   void serve(const ConnectionPtr& c);
-  bool answer(Connection& c);                // one request; true if the connection stays open
+  Next answer(const ConnectionPtr& c);  // one request
+  /// Ends a turn of serving: re-arms the connection, or closes it.
+  void release(const ConnectionPtr& c, bool open);
+  /// From when_durable: queues the held answer of `c` for a request thread.
+  void flushed(const ConnectionPtr& c, const Status& status);
+  /// Sends the held answers whose flushes have finished, then serves on.
+  void settleFlushed();
+  void settle(const ConnectionPtr& c, const Status& status);
   void closeLocked(const ConnectionPtr& c);  // requires mu_
   void sweepIdle();
 
   Poco::Net::ServerSocket listener_;
   const ConnectionPoolOptions options_;
   RequestHandler handler_;
+  WhenDurable when_durable_;
   int epoll_fd_ = -1;
-  int wake_fd_ = -1;  // becomes readable, and stays so, when stop() begins
+  int wake_fd_ = -1;     // becomes readable, and stays so, when stop() begins
+  int flushed_fd_ = -1;  // readable when flushed_ has answers to send
+
+  std::mutex flushed_mu_;
+  std::vector<std::pair<ConnectionPtr, Status>> flushed_;  // guarded by flushed_mu_
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> next_sweep_ms_{0};  // steady clock, milliseconds
@@ -101,7 +136,7 @@ class HttpConnectionPool {
   std::mutex mu_;
   std::condition_variable all_closed_;
   std::map<uint64_t, ConnectionPtr> connections_;  // guarded by mu_
-  uint64_t next_id_ = 2;  // guarded by mu_; 0 and 1 are the listener and the wake-up
+  uint64_t next_id_ = 3;  // guarded by mu_; 0-2 are the listener and the two event fds
 };
 
 }  // namespace callwarden::server

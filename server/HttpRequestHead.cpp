@@ -140,6 +140,8 @@ Result<BodyFraming> bodyFraming(const HttpRequestHead& head) {
   const std::string* te = head.find("Transfer-Encoding");
   const std::string* cl = head.find("Content-Length");
   if (te != nullptr) {
+    // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message means faulty framing.
+    if (!head.http11) return bad("Transfer-Encoding in an HTTP/1.0 request");
     if (!equalsNoCase(*te, "chunked")) return bad("unsupported Transfer-Encoding");
     // A second field would be combined with the first ("chunked, identity"), which is not
     // chunked; find() sees only the first.

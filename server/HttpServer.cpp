@@ -29,9 +29,10 @@ Status HttpServer::start() {
     connections_ = std::make_unique<HttpConnectionPool>(
         socket, pool,
         [dispatcher = Dispatcher(ctx_)](const HttpRequestHead& head, std::istream& body,
-                                        std::optional<uint64_t> content_length) {
-          return dispatcher.dispatch(head, body, content_length);
-        });
+                                        std::optional<uint64_t> content_length, bool can_defer) {
+          return dispatcher.dispatch(head, body, content_length, can_defer);
+        },
+        ctx_.when_durable);
     Status s = connections_->start();
     if (!s.isOk()) connections_.reset();
     return s;

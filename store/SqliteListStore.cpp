@@ -277,12 +277,22 @@ class LineReader {
   }
   std::uint64_t bytes() const { return bytes_; }
   bool failed() const { return failed_; }
+  /// Why the stream failed, if it said (an HTTP body that timed out or was cut short).
+  const std::string& failure() const { return failure_; }
 
  private:
   static constexpr size_t kMaxLine = 64;
   bool fill() {
-    if (!in_) return false;
-    in_.read(buf_, sizeof buf_);
+    if (!in_ || failed_) return false;
+    try {
+      in_.read(buf_, sizeof buf_);
+    } catch (const std::exception& e) {
+      // A stream that throws (the server's body streams do, for a body that stops arriving
+      // or ends early) fails the import like any short read: the new copy is abandoned and
+      // the failure audited, never left half-loaded. What was read before still counts.
+      failed_ = true;
+      failure_ = e.what();
+    }
     len_ = static_cast<size_t>(in_.gcount());
     pos_ = 0;
     bytes_ += len_;
@@ -294,6 +304,7 @@ class LineReader {
   size_t pos_ = 0, len_ = 0;
   std::uint64_t bytes_ = 0;
   bool failed_ = false;
+  std::string failure_;
 };
 
 }  // namespace
@@ -587,6 +598,7 @@ Result<dialer::ImportReport> SqliteListStore::importList(const dialer::ImportReq
 
     if (reader.failed()) {
       report.failure = "the upload could not be read to its end";
+      if (!reader.failure().empty()) report.failure += ": " + reader.failure();
     } else if (req.expected_bytes && reader.bytes() != *req.expected_bytes) {
       report.failure = "the upload ended after " + std::to_string(reader.bytes()) + " of " +
                        std::to_string(*req.expected_bytes) + " bytes";

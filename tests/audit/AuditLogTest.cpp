@@ -6,9 +6,12 @@
 #include <sys/wait.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <csignal>
 #include <functional>
 #include <future>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -124,6 +127,87 @@ TEST(AuditLog, WrittenAckFailsLikeADurableOneOnceTheLogFailed) {
   EXPECT_EQ((*log)->append(decisionEvent(3, false), Ack::kWritten).status().code(),
             ErrorCode::kUnavailable);
   EXPECT_EQ((*log)->append(decisionEvent(4, false)).status().code(), ErrorCode::kUnavailable);
+}
+
+// whenDurable(): every record written with Ack::kWritten is answered exactly once, with ok,
+// from whichever thread flushed it, while many threads append.
+TEST(AuditLog, WhenDurableAnswersEveryWrittenRecordOnce) {
+  AuditEnv env;
+  auto log = AuditLog::open(env.options(50), env.clock);
+  ASSERT_TRUE(log.isOk());
+  constexpr int kThreads = 8, kPer = 150;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<int> answers(kThreads * kPer + 2, 0);
+  int failures = 0, answered = 0;
+  std::vector<std::thread> pool;
+  for (int t = 0; t < kThreads; ++t) {
+    pool.emplace_back([&, t] {
+      for (int i = 0; i < kPer; ++i) {
+        auto seq = (*log)->append(decisionEvent(t * kPer + i, i % 2 == 0), Ack::kWritten);
+        ASSERT_TRUE(seq.isOk());
+        (*log)->whenDurable(*seq, [&, s = *seq](const Status& st) {
+          std::lock_guard lock(mu);
+          ++answers[s];
+          if (!st.isOk()) ++failures;
+          ++answered;
+          cv.notify_all();
+        });
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  {
+    std::unique_lock lock(mu);
+    // No close() needed: each caller asked for its flush, which begins at once.
+    ASSERT_TRUE(
+        cv.wait_for(lock, std::chrono::seconds(20), [&] { return answered == kThreads * kPer; }));
+  }
+  ASSERT_TRUE((*log)->close().isOk());
+  std::lock_guard lock(mu);
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(answered, kThreads * kPer);
+  for (int s = 1; s <= kThreads * kPer; ++s) EXPECT_EQ(answers[static_cast<size_t>(s)], 1) << s;
+}
+
+TEST(AuditLog, WhenDurableRefusesUnwrittenRecordsAndFailsOnceTheLogFailed) {
+  AuditEnv env;
+  auto log = AuditLog::open(env.options(), env.clock);
+  ASSERT_TRUE(log.isOk());
+  auto seq = (*log)->append(decisionEvent(1, false), Ack::kWritten);
+  ASSERT_TRUE(seq.isOk());
+  std::optional<Status> got;
+  (*log)->whenDurable(*seq + 1, [&](const Status& s) { got = s; });
+  ASSERT_TRUE(got.has_value());  // answered before the call returned
+  EXPECT_EQ(got->code(), ErrorCode::kInvalidArgument);
+  // Once the log has failed, nothing not yet durable is promised.
+  std::filesystem::remove_all(env.dir);
+  auto later = (*log)->append(decisionEvent(2, false), Ack::kWritten);
+  ASSERT_FALSE(later.isOk());
+  std::promise<Status> failed;
+  (*log)->whenDurable((*log)->sizeForTesting() - 1, [&](const Status& s) { failed.set_value(s); });
+  auto f = failed.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  const Status s = f.get();
+  // Either durable before the failure, or refused; never silently dropped.
+  if (!s.isOk()) {
+    EXPECT_EQ(s.code(), ErrorCode::kUnavailable);
+  }
+}
+
+// A record's flush is begun at once for a whenDurable() caller, and after close() every record
+// written is durable: a late caller is answered ok at once.
+TEST(AuditLog, WhenDurableAfterCloseAnswersAtOnce) {
+  AuditEnv env;
+  auto log = AuditLog::open(env.options(), env.clock);
+  ASSERT_TRUE(log.isOk());
+  auto seq = (*log)->append(decisionEvent(1, false), Ack::kWritten);
+  ASSERT_TRUE(seq.isOk());
+  ASSERT_TRUE((*log)->close().isOk());
+  std::optional<Status> got;
+  (*log)->whenDurable(*seq, [&](const Status& s) { got = s; });
+  ASSERT_TRUE(got.has_value());
+  EXPECT_TRUE(got->isOk()) << got->message();
 }
 
 // close() racing appends of both kinds: every append is answered (written, or refused because

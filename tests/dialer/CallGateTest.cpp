@@ -148,6 +148,59 @@ TEST(CallGate, OnlyChecksMayAnswerBeforeTheirRecordIsFlushed) {
   }
 }
 
+// A caller that holds its answer until the record is flushed (the HTTP transport) gets a check
+// whose record is only written, and the seq to wait for; a reservation still waits here, and
+// without that caller a flushed check waits here too. flush_pending is never set otherwise.
+TEST(CallGate, ACallerThatHoldsItsAnswerGetsTheRecordToWaitFor) {
+  NoHistoryLedger ledger;
+  testing::FakeClock clock("2026-07-15T16:00:00Z");
+  auto req = request("2026-07-15T16:00:00Z");
+  for (bool flush_checks : {true, false}) {
+    RecordingAudit audit;
+    CallGateOptions options;
+    options.flush_check_records = flush_checks;
+    CallGate gate(windows(), frequencyRules(), ledger, audit, clock, options);
+    Caller holds{"k", "r", /*holds_answer_until_flushed=*/true};
+    auto checked = gate.check(req, holds);
+    ASSERT_TRUE(checked.isOk());
+    EXPECT_TRUE(checked->allowed);
+    auto reserved = gate.reserve(req, holds);
+    ASSERT_TRUE(reserved.isOk());
+    ASSERT_EQ(audit.flushed.size(), 2u);
+    EXPECT_FALSE(audit.flushed[0]) << "check";
+    EXPECT_TRUE(audit.flushed[1]) << "reserve";
+    if (flush_checks) {
+      EXPECT_EQ(checked->flush_pending, std::optional<uint64_t>(1u));
+    } else {
+      EXPECT_FALSE(checked->flush_pending);  // written is all this deployment asks for
+    }
+    EXPECT_FALSE(reserved->flush_pending);
+  }
+  // When the write itself fails there is nothing to wait for: a deny at once.
+  RecordingAudit failing;
+  failing.fail = true;
+  CallGate gate(windows(), frequencyRules(), ledger, failing, clock);
+  auto d = gate.check(req, {"k", "r", true});
+  ASSERT_TRUE(d.isOk());
+  EXPECT_FALSE(d->allowed);
+  EXPECT_FALSE(d->flush_pending);
+  ASSERT_FALSE(d->reasons.empty());
+  EXPECT_EQ(d->reasons.back().code, policy::ReasonCode::kAuditUnavailable);
+}
+
+TEST(CallGate, DenyForAuditFailureFailsClosed) {
+  GateDecision d;
+  d.allowed = true;
+  d.next_allowed_at = Timestamp{};
+  d.flush_pending = 7;
+  denyForAuditFailure(d);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_FALSE(d.next_allowed_at);
+  EXPECT_FALSE(d.flush_pending);
+  ASSERT_EQ(d.reasons.size(), 1u);
+  EXPECT_EQ(d.reasons[0].code, policy::ReasonCode::kAuditUnavailable);
+}
+
 TEST(Outcomes, OnlyUnconnectedAndCanceledCallsRelease) {
   EXPECT_TRUE(outcomeReleasesSlot(Outcome::kBusy));
   EXPECT_TRUE(outcomeReleasesSlot(Outcome::kNotInService));

@@ -14,7 +14,10 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -52,6 +55,23 @@ class HttpConnectionPoolTest : public ::testing::Test {
     router_.add({"POST", "/v1/secure", {Scope::kDialer}, BodyKind::kJson, [](ApiRequest&) {
                    return ApiResponse::jsonText(200, "0");
                  }});
+    // An answer that may leave only once "audit record" 7 is flushed; the flushes are
+    // finished by the test (finishFlushes).
+    router_.add({"POST", "/v1/held", {}, BodyKind::kNone, [](ApiRequest& r) {
+                   if (!r.can_defer) return ApiResponse::jsonText(200, "\"not held\"");
+                   ApiResponse res;
+                   res.deferred = ApiResponse::Deferred{
+                       7, [](const Status& flushed) {
+                         return ApiResponse::jsonText(
+                             200, flushed.isOk() ? "\"durable\"" : "\"denied\"");
+                       }};
+                   return res;
+                 }});
+    ctx_.when_durable = [this](uint64_t seq, std::function<void(const Status&)> done) {
+      EXPECT_EQ(seq, 7u);
+      std::lock_guard lock(flush_mu_);
+      pending_flushes_.push_back(std::move(done));
+    };
     auth_ = std::make_unique<Authenticator>(std::vector<ApiKey>{});
     ctx_.router = &router_;
     ctx_.authenticator = auth_.get();
@@ -66,7 +86,31 @@ class HttpConnectionPoolTest : public ::testing::Test {
     server_ = std::make_unique<HttpServer>(ctx_, opts);
     ASSERT_TRUE(server_->start().isOk());
   }
-  void TearDown() override { server_->stop(); }
+  void TearDown() override {
+    finishFlushes(Status::unavailable("test over"));
+    server_->stop();
+  }
+
+  // Waits until `n` held answers wait for their flush.
+  bool waitForHeld(size_t n) {
+    for (int i = 0; i < 500; ++i) {
+      {
+        std::lock_guard lock(flush_mu_);
+        if (pending_flushes_.size() >= n) return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+  // Tells every held answer how its flush went.
+  void finishFlushes(const Status& status) {
+    std::vector<std::function<void(const Status&)>> done;
+    {
+      std::lock_guard lock(flush_mu_);
+      done.swap(pending_flushes_);
+    }
+    for (auto& d : done) d(status);
+  }
 
   Poco::Net::StreamSocket connect() {
     Poco::Net::StreamSocket s(Poco::Net::SocketAddress("127.0.0.1", server_->port()));
@@ -118,6 +162,8 @@ class HttpConnectionPoolTest : public ::testing::Test {
   }
 
   Router router_;
+  std::mutex flush_mu_;
+  std::vector<std::function<void(const Status&)>> pending_flushes_;  // guarded by flush_mu_
   Metrics metrics_;
   std::unique_ptr<Authenticator> auth_;
   ServerContext ctx_;
@@ -237,9 +283,43 @@ TEST_F(HttpConnectionPoolTest, HalfSentRequestGets408AndFreesItsThread) {
   std::string r = readResponses(stalled, 1);
   EXPECT_EQ(r.rfind("HTTP/1.1 408", 0), 0u) << r;
   EXPECT_NE(r.find("REQUEST_TIMEOUT"), std::string::npos) << r;
-  auto s = connect();  // the one thread is free again
+  auto s = connect();
   sendAll(s, kPing);
   EXPECT_EQ(readResponses(s, 1).rfind("HTTP/1.1 200", 0), 0u);
+}
+
+// A head is read as it arrives, without a thread waiting for the rest: with one thread, a
+// client that stops halfway through its head does not delay another client's request (it used
+// to, until the first one timed out).
+TEST_F(HttpConnectionPoolTest, HalfSentHeadHoldsNoThread) {
+  HttpServerOptions opts;
+  opts.port = 0;
+  opts.threads = 1;
+  opts.request_timeout = std::chrono::milliseconds(3000);
+  startServer(opts);
+  auto stalled = connect();
+  sendAll(stalled, "GET /v1/ping HTTP/1.1\r\nHo");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // taken by the one thread
+  const auto start = std::chrono::steady_clock::now();
+  auto s = connect();
+  sendAll(s, kPing);
+  EXPECT_EQ(readResponses(s, 1).rfind("HTTP/1.1 200", 0), 0u);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1500));
+  sendAll(stalled, "st: t\r\n\r\n");  // the rest of it, still in time
+  EXPECT_EQ(readResponses(stalled, 1).rfind("HTTP/1.1 200", 0), 0u);
+}
+
+// Empty lines alone are not a request: past the deadline the connection closes without an
+// answer (an unasked-for 408 could be read as the answer to a request sent just then).
+TEST_F(HttpConnectionPoolTest, EmptyLinesAloneCloseQuietlyAtTheDeadline) {
+  HttpServerOptions opts;
+  opts.port = 0;
+  opts.request_timeout = std::chrono::milliseconds(200);
+  startServer(opts);
+  auto s = connect();
+  sendAll(s, "\r\n");
+  char buf[64];
+  EXPECT_EQ(s.receiveBytes(buf, sizeof buf), 0);
 }
 
 // Sends `data` a byte at a time, `gap` apart, until it is all sent or the server answers;
@@ -248,6 +328,7 @@ std::pair<std::string, std::chrono::milliseconds> trickle(Poco::Net::StreamSocke
                                                           const std::string& data,
                                                           std::chrono::milliseconds gap) {
   const auto start = std::chrono::steady_clock::now();
+  s.setNoDelay(true);
   s.setReceiveTimeout(Poco::Timespan(0, static_cast<long>(gap.count()) * 1000));
   std::string answer;
   for (char c : data) {
@@ -265,6 +346,7 @@ std::pair<std::string, std::chrono::milliseconds> trickle(Poco::Net::StreamSocke
     } catch (const Poco::TimeoutException&) {
     }
   }
+  s.setReceiveTimeout(Poco::Timespan(5, 0));
   return {answer, std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - start)};
 }
@@ -389,6 +471,107 @@ TEST_F(HttpConnectionPoolTest, UnreadBodyEndsTheConnectionInsteadOfBecomingARequ
   EXPECT_EQ(countOf(r, "HTTP/1.1 200"), 1) << r;
   EXPECT_NE(r.find("Connection: close"), std::string::npos) << r;
   EXPECT_EQ(r.find("\"pong\":true"), std::string::npos) << r;
+}
+
+constexpr const char* kHeld = "POST /v1/held HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n";
+
+// True if nothing arrives on `s` within `ms`.
+bool silentFor(Poco::Net::StreamSocket& s, int ms) {
+  s.setReceiveTimeout(Poco::Timespan(0, ms * 1000));
+  char c;
+  bool silent = false;
+  try {
+    s.receiveBytes(&c, 1);
+  } catch (const Poco::TimeoutException&) {
+    silent = true;
+  }
+  s.setReceiveTimeout(Poco::Timespan(5, 0));
+  return silent;
+}
+
+// An answer held for its audit flush leaves once the flush has finished, not before; and the
+// request pipelined behind it is answered after it, in order.
+TEST_F(HttpConnectionPoolTest, HeldAnswerLeavesAfterItsFlushAndBeforeTheNextAnswer) {
+  auto s = connect();
+  sendAll(s, std::string(kHeld) + kPing);
+  ASSERT_TRUE(waitForHeld(1));
+  EXPECT_TRUE(silentFor(s, 200));
+  finishFlushes(Status::ok());
+  std::string r = readResponses(s, 2);
+  EXPECT_EQ(r.rfind("HTTP/1.1 200", 0), 0u) << r;
+  const size_t durable = r.find("\"durable\"");
+  const size_t pong = r.find("\"pong\":true");
+  ASSERT_NE(durable, std::string::npos) << r;
+  ASSERT_NE(pong, std::string::npos) << r;
+  EXPECT_LT(durable, pong);
+  EXPECT_NE(r.find("X-Request-Id: "), std::string::npos) << r;  // settled through the dispatcher
+}
+
+// A flush that fails sends the answer settle() makes of that (a deny), never the held one.
+TEST_F(HttpConnectionPoolTest, FailedFlushSendsTheFailureAnswer) {
+  auto s = connect();
+  sendAll(s, kHeld);
+  ASSERT_TRUE(waitForHeld(1));
+  finishFlushes(Status::unavailable("disk gone"));
+  std::string r = readResponses(s, 1);
+  EXPECT_NE(r.find("\"denied\""), std::string::npos) << r;
+  EXPECT_EQ(r.find("\"durable\""), std::string::npos) << r;
+}
+
+// No thread waits for the flush: with one thread, other requests are answered meanwhile.
+TEST_F(HttpConnectionPoolTest, HeldAnswersHoldNoThread) {
+  HttpServerOptions opts;
+  opts.port = 0;
+  opts.threads = 1;
+  startServer(opts);
+  std::vector<Poco::Net::StreamSocket> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(connect());
+    sendAll(held.back(), kHeld);
+  }
+  ASSERT_TRUE(waitForHeld(3));
+  auto s = connect();
+  sendAll(s, kPing);
+  EXPECT_EQ(readResponses(s, 1).rfind("HTTP/1.1 200", 0), 0u);
+  finishFlushes(Status::ok());
+  for (auto& h : held) EXPECT_NE(readResponses(h, 1).find("\"durable\""), std::string::npos);
+}
+
+// stop() waits for a held answer (its completion refers to the pool) and sends it.
+TEST_F(HttpConnectionPoolTest, StopWaitsForHeldAnswers) {
+  auto s = connect();
+  sendAll(s, kHeld);
+  ASSERT_TRUE(waitForHeld(1));
+  std::thread stopper([&] { server_->stop(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  finishFlushes(Status::ok());
+  stopper.join();
+  EXPECT_NE(readResponses(s, 1).find("\"durable\""), std::string::npos);
+}
+
+// Without a way to learn of flushes, handlers are told they cannot defer.
+TEST_F(HttpConnectionPoolTest, WithoutWhenDurableNothingIsHeld) {
+  ctx_.when_durable = nullptr;
+  HttpServerOptions opts;
+  opts.port = 0;
+  startServer(opts);
+  auto s = connect();
+  sendAll(s, kHeld);
+  EXPECT_NE(readResponses(s, 1).find("\"not held\""), std::string::npos);
+}
+
+TEST_F(HttpConnectionPoolTest, ExpectContinueOnAChunkedBodyGets100First) {
+  auto s = connect();
+  sendAll(
+      s,
+      std::string(kChunkedPost).insert(std::strlen(kChunkedPost) - 2, "Expect: 100-continue\r\n"));
+  char buf[64];
+  int n = s.receiveBytes(buf, sizeof buf);
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(buf, static_cast<size_t>(n)).rfind("HTTP/1.1 100 Continue\r\n\r\n", 0), 0u);
+  sendAll(s, "2\r\n{}\r\n0\r\n\r\n");
+  std::string r = readResponses(s, 1);
+  EXPECT_EQ(r.rfind("HTTP/1.1 200", 0), 0u) << r;
 }
 
 TEST_F(HttpConnectionPoolTest, ExpectContinueGets100First) {

@@ -115,6 +115,10 @@ TEST(HttpRequestHead, FramesTheBody) {
   EXPECT_FALSE(framing("Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n").isOk());
   // Both at once is how requests are smuggled past a proxy.
   EXPECT_FALSE(framing("Transfer-Encoding: chunked\r\nContent-Length: 3\r\n").isOk());
+  // An HTTP/1.0 message has no chunked framing (RFC 9112 §6.1).
+  auto h10 = parseRequestHead("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n");
+  ASSERT_TRUE(h10.isOk());
+  EXPECT_FALSE(bodyFraming(*h10).isOk());
 }
 
 }  // namespace

@@ -2,9 +2,14 @@
 // service (real SQLite, real audit log, shipped rule data): every endpoint and its errors, and
 // test vectors TV-22, TV-23 and TV-24 end to end through POST /v1/calls/check.
 
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "TestServer.h"
+#include "audit/Exporter.h"
 
 namespace callwarden::testing {
 namespace {
@@ -166,6 +171,43 @@ TEST_F(ListRoutes, ImportErrors) {
   auto r = importList("list=US-TX&obtained=2026-07-01", big);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.json()->getValue<int>("accepted"), 120000);
+}
+
+// An upload cut short (the client ends before its Content-Length bytes) fails the import like
+// any short read: 422, the previous copy stays served, and the failure is audited. (When the
+// body stream began to throw for this, the import skipped its clean-up and its audit record.)
+TEST_F(ListRoutes, ImportCutShortIsRejectedAndAudited) {
+  freshNationalList();
+  Poco::Net::StreamSocket s(Poco::Net::SocketAddress("127.0.0.1", server_.port()));
+  s.setReceiveTimeout(Poco::Timespan(10, 0));
+  const std::string request =
+      "POST /v1/dnc/imports?list=national&obtained=2026-07-10 HTTP/1.1\r\nHost: t\r\n"
+      "Authorization: Bearer " +
+      std::string(kAdminToken) +
+      "\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n3125550142\n";
+  ASSERT_EQ(s.sendBytes(request.data(), static_cast<int>(request.size())),
+            static_cast<int>(request.size()));
+  s.shutdownSend();
+  std::string answer;
+  char buf[4096];
+  for (int n; (n = s.receiveBytes(buf, sizeof buf)) > 0;)
+    answer.append(buf, static_cast<size_t>(n));
+  EXPECT_EQ(answer.rfind("HTTP/1.1 422", 0), 0u) << answer;
+  EXPECT_NE(answer.find("IMPORT_REJECTED"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("Content-Length"), std::string::npos) << answer;  // says why
+  auto l = server_.get("/v1/dnc/+13125550142", kAdminToken).json()->getArray("lists");
+  EXPECT_EQ(l->size(), 0u);  // the cut-short copy, which listed it, is not served
+  auto served = server_.get("/v1/dnc/imports", kAuditorToken).json()->getArray("lists");
+  ASSERT_EQ(served->size(), 1u);
+  EXPECT_EQ(served->getObject(0)->getValue<std::string>("obtained"), "2026-07-01");
+  server_.stop();
+  audit::VerifyOptions o;
+  o.dir = server_.config().audit_dir;
+  o.signing_key_file = server_.config().audit_signing_key_file;
+  o.kek_file = server_.config().audit_kek_file;
+  std::ostringstream records;
+  ASSERT_TRUE(audit::exportRecords(o, Timestamp::min(), Timestamp::max(), records).isOk());
+  EXPECT_NE(records.str().find("import_failed"), std::string::npos);
 }
 
 TEST_F(ListRoutes, NationalAndStateListsDenyTelemarketingOnly) {
