@@ -280,11 +280,6 @@ Result<std::unique_ptr<Service>> Service::start(const Config& config, const Cloc
     if (!audit_log->append(ev).isOk())
       Log::error("audit append failed for an auth failure", {{"request_id", r.request_id}});
   };
-  // A check's answer waits for its record's flush in the transport, not in a thread
-  // (docs/adr/0002).
-  p->context.when_durable = [audit_log](uint64_t seq, std::function<void(const Status&)> done) {
-    audit_log->whenDurable(seq, std::move(done));
-  };
 
   server::HttpServerOptions http_options;
   http_options.host = config.server_host;

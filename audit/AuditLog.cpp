@@ -616,18 +616,20 @@ void AuditLogImpl::answerWaiters(std::vector<DurableWaiter>& waiters) {
 }
 
 void AuditLogImpl::whenDurable(uint64_t seq, std::function<void(const Status&)> done) {
+  bool written;
   {
     std::lock_guard lock(sync_mu_);
-    if (seq >= written_) {
-      // Not a record written by this log: never promise it.
-      done(Status::invalidArgument("audit record " + std::to_string(seq) + " was not written"));
-      return;
-    }
-    if (!failed_.load() && seq >= durable_ && !sync_stop_) {
+    written = seq < written_;
+    if (written && !failed_.load() && seq >= durable_ && !sync_stop_) {
       durable_waiters_.push_back({seq, std::move(done)});
       sync_cv_.notify_all();  // a caller waiting for the disk is flushed at once
       return;
     }
+  }
+  if (!written) {
+    // Not a record written by this log: never promise it.
+    done(Status::invalidArgument("audit record " + std::to_string(seq) + " was not written"));
+    return;
   }
   std::vector<DurableWaiter> now{{seq, std::move(done)}};
   answerWaiters(now);
@@ -682,6 +684,7 @@ void AuditLogImpl::syncLoop() {
       continue;
     }
     last_flush = std::chrono::steady_clock::now();
+    if (options_.before_flush_for_testing) options_.before_flush_for_testing();
     Status s = ::fdatasync(log_fd_) == 0 ? checkLinked()
                                          : errnoStatus("cannot fdatasync", path("records.log"));
     if (!s.isOk()) fail(s);

@@ -34,6 +34,9 @@ struct AuditOptions {
   std::string origin = "callwarden/audit";
   uint64_t checkpoint_every_records = 1000;
   std::chrono::seconds checkpoint_every{60};
+  /// Tests only: runs on the syncer thread before each fdatasync of records.log, so a test
+  /// can fail a flush that is known to be under way.
+  std::function<void()> before_flush_for_testing;
 };
 
 class AuditLogImpl;

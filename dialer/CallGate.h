@@ -104,6 +104,11 @@ class CallGate {
   Result<std::vector<policy::LocalInterval>> inconvenientTimes(const std::string& subject_id) const;
   Result<AttemptsView> attempts(const std::string& subject_id, const std::string& debt) const;
 
+  /// Calls `done` once the record of a check answered with GateDecision::flush_pending is
+  /// durable (ok), or can no longer be (AuditTrail::whenDurable).
+  void whenDurable(uint64_t seq, std::function<void(const Status&)> done) const {
+    audit_.whenDurable(seq, std::move(done));
+  }
   const std::string& policyVersion() const { return windows_->version(); }
   /// The ledger key for a (subject, debt group) and a (subject, subject matter).
   static std::string debtKey(const std::string& subject_id, const std::string& group);

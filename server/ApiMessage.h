@@ -38,6 +38,7 @@ struct ApiRequest {
   std::vector<std::pair<std::string, std::string>> form;  // kForm, in arrival order
   std::string raw_body;                                   // kJson / kForm
   std::istream* stream = nullptr;                         // kStream
+  std::optional<uint64_t> content_length;                 // as the client declared it
   /// The transport can hold the answer until an audit record is durable
   /// (ApiResponse::deferred); otherwise a handler must wait for the flush itself.
   bool can_defer = false;
@@ -52,13 +53,14 @@ struct ApiResponse {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
 
-  /// An answer that may leave only once audit record `seq` is durable (a call check with
-  /// audit.check_durability = flushed, docs/adr/0002). Only when ApiRequest::can_defer. The
-  /// transport calls `settle` with the flush's outcome (from another thread) and sends what it
-  /// returns; the fields above are unused.
+  /// An answer that may leave only once something has happened: a call check's audit record
+  /// is durable (audit.check_durability = flushed, docs/adr/0002). Only when
+  /// ApiRequest::can_defer. The transport calls `when_ready` with a callback, which runs (on
+  /// any thread, perhaps at once) with ok, or with the error that stops the answer; it then
+  /// calls `settle` with that status and sends what it returns. The fields above are unused.
   struct Deferred {
-    uint64_t seq = 0;
-    std::function<ApiResponse(const Status& flushed)> settle;
+    std::function<void(std::function<void(const Status&)> done)> when_ready;
+    std::function<ApiResponse(const Status& ready)> settle;
   };
   std::optional<Deferred> deferred;
 

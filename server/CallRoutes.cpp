@@ -64,7 +64,9 @@ void addCallRoutes(Router& router, CallRoutesDeps deps) {
                 // once it is, and a deny if the flush fails (docs/adr/0002).
                 ApiResponse held;
                 held.deferred = ApiResponse::Deferred{
-                    *d->flush_pending,
+                    [gate = deps.gate, seq = *d->flush_pending](auto done) {
+                      gate->whenDurable(seq, std::move(done));
+                    },
                     [d = std::move(*d), metrics = deps.metrics](const Status& flushed) mutable {
                       if (!flushed.isOk()) {
                         Log::error("audit flush failed; decision denied",

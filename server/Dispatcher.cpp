@@ -207,6 +207,7 @@ ApiResponse Dispatcher::dispatch(const HttpRequestHead& head, std::istream& body
   req.request_id = requestIdFrom(head);
   req.method = head.method;
   req.can_defer = can_defer;
+  req.content_length = content_length;
   std::string route_label = "unmatched";
   ApiResponse res;
   try {
@@ -280,8 +281,17 @@ ApiResponse Dispatcher::dispatch(const HttpRequestHead& head, std::istream& body
   if (res.deferred && can_defer) {
     // The request is logged, timed and counted when its answer is settled, as it is sent.
     res.deferred->settle = [settle = std::move(res.deferred->settle),
-                            answered = std::move(answered)](const Status& flushed) {
-      ApiResponse out = settle(flushed);
+                            answered = std::move(answered)](const Status& ready) {
+      ApiResponse out;
+      try {
+        out = settle(ready);
+      } catch (const std::exception& e) {
+        Log::error("unhandled exception", {{"request_id", answered.request_id},
+                                           {"route", answered.route_label},
+                                           {"what", e.what()}});
+        out = errorResponse(500, "INTERNAL",
+                            "internal error; quote request id " + answered.request_id);
+      }
       out.deferred.reset();
       finishAnswer(answered, out);
       return out;

@@ -29,11 +29,6 @@ struct ServerContext {
   size_t max_body_bytes = 1 << 20;
   /// Called for every 401/403 so the audit log can record it (key name and route only).
   std::function<void(const ApiRequest&, std::string_view reason)> on_auth_failure;
-  /// Calls `done` once audit record `seq` is durable, or cannot be
-  /// (audit::AuditLog::whenDurable). With it the HTTP transport holds a check's answer until
-  /// its record is flushed without holding a thread (ApiResponse::deferred); without it,
-  /// handlers wait for the flush themselves.
-  std::function<void(uint64_t seq, std::function<void(const Status&)> done)> when_durable;
 };
 
 /// Stateless beyond the shared context: one instance serves every thread.

@@ -29,7 +29,8 @@ namespace {
 
 constexpr uint64_t kListenerId = 0;
 constexpr uint64_t kWakeId = 1;
-constexpr uint64_t kFlushedId = 2;
+constexpr uint64_t kReadyId = 2;
+constexpr uint64_t kFinishId = 3;
 constexpr uint32_t kArmed = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
 
 int64_t nowMs() {
@@ -67,7 +68,9 @@ HeadRead readHead(ConnectionReader& reader, PartialHead& p, std::chrono::millise
       return HeadRead::kNoRequest;
     }
     if (c == ConnectionReader::kWouldBlock) {
-      if (nowMs() - p.started_ms < timeout.count()) return HeadRead::kIncomplete;
+      // Nothing yet (a wake-up without data) is an idle connection: the keep-alive timeout's.
+      if (p.started_ms == 0 || nowMs() - p.started_ms < timeout.count())
+        return HeadRead::kIncomplete;
       return p.head.empty() ? HeadRead::kNoRequest : HeadRead::kTimedOut;
     }
     if (c == std::char_traits<char>::eof()) return HeadRead::kNoRequest;
@@ -155,18 +158,6 @@ void lingerBeforeClose(Poco::Net::StreamSocket& socket) {
   }
 }
 
-// For a request the pool refuses before the dispatcher sees it; like every answer, it has a
-// request id.
-ApiResponse refusal(int status, const std::string& code, const std::string& message) {
-  ApiResponse res = errorResponse(status, code, message);
-  res.headers.emplace_back("X-Request-Id", randomId("req"));
-  return res;
-}
-
-ApiResponse badRequest(const std::string& message) {
-  return refusal(400, "MALFORMED_REQUEST", message);
-}
-
 }  // namespace
 
 struct HttpConnectionPool::Connection {
@@ -176,9 +167,9 @@ struct HttpConnectionPool::Connection {
     socket.setReceiveTimeout(timespan(o.keep_alive_timeout));
     socket.setSendTimeout(timespan(o.send_timeout));
   }
-  // An answer waiting for its audit flush. Written by the thread that parks the request before
-  // it asks for the flush, read by the one that settles it after the flush (through
-  // flushed_mu_); meanwhile no thread touches the connection.
+  // An answer held until it is ready. Written by the thread that parks the request before it
+  // calls when_ready, read by the one that sends it (through ready_mu_); meanwhile no thread
+  // touches the connection.
   struct Held {
     std::function<ApiResponse(const Status&)> settle;
     bool http11 = true;
@@ -191,31 +182,51 @@ struct HttpConnectionPool::Connection {
   ConnectionReader reader;
   PartialHead partial;  // what has arrived of the next request's head
   std::optional<Held> held;
+  std::string unsent;  // the rest of a held answer, for finishHeld()
+  bool close_after_unsent = false;
   bool busy = false;       // guarded by mu_: a thread is serving it (it is not armed), or its
                            // answer is held
   int64_t idle_since = 0;  // guarded by mu_
 };
 
+std::string HttpConnectionPool::refusal(int status, const std::string& code,
+                                        const std::string& message) const {
+  ApiResponse res = errorResponse(status, code, message);
+  const std::string id = randomId("req");
+  res.headers.emplace_back("X-Request-Id", id);
+  if (options_.metrics != nullptr) options_.metrics->observeRequest("unparsed", status, 0.0);
+  Log::write(LogLevel::kInfo, "request",
+             {{"request_id", id},
+              {"route", "unparsed"},
+              {"status", std::to_string(status)},
+              {"error", code}});
+  return serialize(res, true, false, false);
+}
+
+void HttpConnectionPool::refuseAndClose(Connection& c, int status, const std::string& code,
+                                        const std::string& message) {
+  sendAll(c.socket, refusal(status, code, message));
+  lingerBeforeClose(c.socket);
+}
+
 HttpConnectionPool::HttpConnectionPool(Poco::Net::ServerSocket listener,
-                                       ConnectionPoolOptions options, RequestHandler handler,
-                                       WhenDurable when_durable)
-    : listener_(std::move(listener)),
-      options_(options),
-      handler_(std::move(handler)),
-      when_durable_(std::move(when_durable)) {}
+                                       ConnectionPoolOptions options, RequestHandler handler)
+    : listener_(std::move(listener)), options_(options), handler_(std::move(handler)) {}
 
 HttpConnectionPool::~HttpConnectionPool() {
   stop(std::chrono::seconds(10));
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
   if (wake_fd_ >= 0) ::close(wake_fd_);
-  if (flushed_fd_ >= 0) ::close(flushed_fd_);
+  if (ready_fd_ >= 0) ::close(ready_fd_);
+  if (finish_fd_ >= 0) ::close(finish_fd_);
 }
 
 Status HttpConnectionPool::start() {
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  flushed_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (epoll_fd_ < 0 || wake_fd_ < 0 || flushed_fd_ < 0)
+  ready_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  finish_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC | EFD_SEMAPHORE);
+  if (epoll_fd_ < 0 || wake_fd_ < 0 || ready_fd_ < 0 || finish_fd_ < 0)
     return Status::unavailable(std::string("cannot create the connection poll: ") +
                                std::strerror(errno));
   listener_.setBlocking(false);
@@ -225,12 +236,16 @@ Status HttpConnectionPool::start() {
   epoll_event wake{};
   wake.events = EPOLLIN;  // level-triggered and never read: wakes every thread
   wake.data.u64 = kWakeId;
-  epoll_event flushed{};
-  flushed.events = EPOLLIN | EPOLLONESHOT;  // one thread takes the finished flushes
-  flushed.data.u64 = kFlushedId;
+  epoll_event ready{};
+  ready.events = EPOLLIN | EPOLLONESHOT;  // one thread takes every ready answer
+  ready.data.u64 = kReadyId;
+  epoll_event finish{};
+  finish.events = EPOLLIN | EPOLLONESHOT;  // one thread per connection to finish
+  finish.data.u64 = kFinishId;
   if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listener_.impl()->sockfd(), &ev) != 0 ||
       ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake) != 0 ||
-      ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, flushed_fd_, &flushed) != 0)
+      ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, ready_fd_, &ready) != 0 ||
+      ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, finish_fd_, &finish) != 0)
     return Status::unavailable(std::string("cannot watch the listening socket: ") +
                                std::strerror(errno));
   next_sweep_ms_ = nowMs() + 1000;
@@ -249,14 +264,23 @@ void HttpConnectionPool::stop(std::chrono::milliseconds grace) {
     if (!c->busy) closeLocked(c);
   }
   // Busy connections are closed by their thread once the request is answered; those whose
-  // answer waits for an audit flush, here once it has finished (the request threads stop
-  // taking events now). Those are waited for however long it takes: their completion
-  // refers to this pool.
+  // answer is held, here once it is ready (the request threads stop taking events now).
+  // Those are waited for however long it takes: their completion refers to this pool.
   const auto shut_down_at = std::chrono::steady_clock::now() + grace;
   bool shut_down = false;
   while (!connections_.empty()) {
     lock.unlock();
-    settleFlushed();
+    sendReady();
+    for (;;) {
+      ConnectionPtr c;
+      {
+        std::lock_guard ready(ready_mu_);
+        if (finishing_.empty()) break;
+        c = std::move(finishing_.front());
+        finishing_.pop_front();
+      }
+      finishHeld(c);  // closes it, since stopping_
+    }
     lock.lock();
     if (!shut_down && std::chrono::steady_clock::now() >= shut_down_at) {
       shut_down = true;
@@ -287,8 +311,10 @@ void HttpConnectionPool::run() {
     }
     if (n == 1 && ev.data.u64 == kListenerId) {
       acceptAll();
-    } else if (n == 1 && ev.data.u64 == kFlushedId) {
-      settleFlushed();
+    } else if (n == 1 && ev.data.u64 == kReadyId) {
+      sendReady();
+    } else if (n == 1 && ev.data.u64 == kFinishId) {
+      finishOne();
     } else if (n == 1 && ev.data.u64 != kWakeId) {
       ConnectionPtr c;
       {
@@ -344,7 +370,7 @@ void HttpConnectionPool::serve(const ConnectionPtr& c) {
     // Pipelined requests already in the reader's buffer never make the socket readable again.
     do {
       const Next next = answer(c);
-      if (next == Next::kHeld) return;      // settle() carries on once the record is flushed
+      if (next == Next::kHeld) return;      // sendHeld() carries on once the answer is ready
       if (next == Next::kAwaitHead) break;  // back to epoll until more of it arrives
       open = next == Next::kKeepOpen && !stopping_;
     } while (open && hasBufferedRequest(c->reader));
@@ -356,47 +382,99 @@ void HttpConnectionPool::serve(const ConnectionPtr& c) {
   release(c, open);
 }
 
-void HttpConnectionPool::flushed(const ConnectionPtr& c, const Status& status) {
-  bool signal;
-  {
-    std::lock_guard lock(flushed_mu_);
-    // settleFlushed() reads the event fd before it takes the queue, so a completion queued
-    // behind others is taken along with them and needs no signal of its own.
-    signal = flushed_.empty();
-    flushed_.emplace_back(c, status);
-  }
+void HttpConnectionPool::ready(const ConnectionPtr& c, const Status& status) {
+  std::lock_guard lock(ready_mu_);
+  // sendReady() reads the event fd before it takes the queue, so an answer queued behind
+  // others is taken along with them and needs no signal of its own. The signal is written
+  // under the lock: once sendReady() has taken the answer, the pool may stop and be destroyed.
+  const bool signal = ready_.empty();
+  ready_.emplace_back(c, status);
   const uint64_t one = 1;
-  if (signal) (void)!::write(flushed_fd_, &one, sizeof one);
+  if (signal) (void)!::write(ready_fd_, &one, sizeof one);
 }
 
-void HttpConnectionPool::settleFlushed() {
+void HttpConnectionPool::sendReady() {
   uint64_t count;
-  (void)!::read(flushed_fd_, &count, sizeof count);
+  (void)!::read(ready_fd_, &count, sizeof count);
   std::vector<std::pair<ConnectionPtr, Status>> batch;
   {
-    std::lock_guard lock(flushed_mu_);
-    batch.swap(flushed_);
+    std::lock_guard lock(ready_mu_);
+    batch.swap(ready_);
   }
-  // Re-armed before sending, so that completions arriving meanwhile go to another thread.
+  // Re-armed before sending, so that answers ready meanwhile go to another thread.
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLONESHOT;
-  ev.data.u64 = kFlushedId;
-  (void)::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, flushed_fd_, &ev);
-  for (auto& [c, status] : batch) settle(c, status);
+  ev.data.u64 = kReadyId;
+  (void)::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, ready_fd_, &ev);
+  for (auto& [c, status] : batch) sendHeld(c, status);
 }
 
-void HttpConnectionPool::settle(const ConnectionPtr& c, const Status& status) {
-  bool open = false;
+void HttpConnectionPool::sendHeld(const ConnectionPtr& c, const Status& status) {
+  // One thread sends a whole batch, so nothing here may wait on one client: the answer is
+  // sent without waiting, and whatever would wait is finished on a thread of its own.
   try {
     Connection::Held held = std::move(*c->held);
     c->held.reset();
-    const ApiResponse res = held.settle(status);
-    sendAll(c->socket, serialize(res, held.http11, held.keep_alive, held.head_only));
-    if (!held.keep_alive) lingerBeforeClose(c->socket);
-    open = held.keep_alive && !stopping_;
+    std::string out = serialize(held.settle(status), held.http11, held.keep_alive, held.head_only);
+    const ssize_t n =
+        ::send(c->socket.impl()->sockfd(), out.data(), out.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+      release(c, false);  // the client has gone
+      return;
+    }
+    const size_t sent = n < 0 ? 0 : static_cast<size_t>(n);
+    if (sent == out.size() && held.keep_alive && c->reader.buffered() == 0 && !stopping_) {
+      release(c, true);  // the common case: back to epoll for the next request
+      return;
+    }
+    c->unsent = out.substr(sent);
+    c->close_after_unsent = !held.keep_alive;
+  } catch (const std::exception&) {
+    release(c, false);
+    return;
+  }
+  queueFinish(c);
+}
+
+void HttpConnectionPool::queueFinish(const ConnectionPtr& c) {
+  std::lock_guard lock(ready_mu_);
+  finishing_.push_back(c);
+  const uint64_t one = 1;
+  (void)!::write(finish_fd_, &one, sizeof one);  // a semaphore: one count per connection
+}
+
+void HttpConnectionPool::finishOne() {
+  uint64_t one;
+  if (::read(finish_fd_, &one, sizeof one) != sizeof one) return;  // taken by another thread
+  ConnectionPtr c;
+  {
+    std::lock_guard lock(ready_mu_);
+    c = std::move(finishing_.front());
+    finishing_.pop_front();
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLONESHOT;
+  ev.data.u64 = kFinishId;
+  (void)::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, finish_fd_, &ev);  // the next one, elsewhere
+  finishHeld(c);
+}
+
+void HttpConnectionPool::finishHeld(const ConnectionPtr& c) {
+  bool open = false;
+  try {
+    if (stopping_) {
+      // stop() finishes these itself and must not wait on a client: best effort, then close.
+      (void)::send(c->socket.impl()->sockfd(), c->unsent.data(), c->unsent.size(),
+                   MSG_DONTWAIT | MSG_NOSIGNAL);
+    } else {
+      if (!c->unsent.empty()) sendAll(c->socket, c->unsent);
+      if (c->close_after_unsent) lingerBeforeClose(c->socket);
+      open = !c->close_after_unsent;
+    }
   } catch (const std::exception&) {
     open = false;  // a failed write (Poco's exceptions are std::exceptions too)
   }
+  c->unsent.clear();
   if (open && hasBufferedRequest(c->reader)) {
     serve(c);  // a request pipelined behind the held one
     return;
@@ -425,16 +503,11 @@ HttpConnectionPool::Next HttpConnectionPool::answer(const ConnectionPtr& cp) {
     case HeadRead::kNoRequest:
       return Next::kClose;
     case HeadRead::kTimedOut:
-      sendAll(c.socket,
-              serialize(refusal(408, "REQUEST_TIMEOUT", "the request head did not arrive in time"),
-                        true, false, false));
-      lingerBeforeClose(c.socket);
+      refuseAndClose(c, 408, "REQUEST_TIMEOUT", "the request head did not arrive in time");
       return Next::kClose;
     case HeadRead::kTooLarge:
-      sendAll(c.socket, serialize(badRequest("the request head exceeds " +
-                                             std::to_string(kMaxHeadBytes) + " bytes"),
-                                  true, false, false));
-      lingerBeforeClose(c.socket);
+      refuseAndClose(c, 400, "MALFORMED_REQUEST",
+                     "the request head exceeds " + std::to_string(kMaxHeadBytes) + " bytes");
       return Next::kClose;
     case HeadRead::kComplete:
       break;
@@ -445,8 +518,7 @@ HttpConnectionPool::Next HttpConnectionPool::answer(const ConnectionPtr& cp) {
   auto framing = head.isOk() ? bodyFraming(*head) : Result<BodyFraming>(head.status());
   if (!framing.isOk()) {
     // The rest of the stream cannot be framed, so the connection ends after the answer.
-    sendAll(c.socket, serialize(badRequest(framing.status().message()), true, false, false));
-    lingerBeforeClose(c.socket);
+    refuseAndClose(c, 400, "MALFORMED_REQUEST", framing.status().message());
     return Next::kClose;
   }
   // When the handler starts to read the body: the body's clock starts (a grace period, then at
@@ -484,7 +556,7 @@ HttpConnectionPool::Next HttpConnectionPool::answer(const ConnectionPtr& cp) {
     fixed = stream.get();
     body = std::move(stream);
   }
-  ApiResponse res = handler_(*head, *body, content_length, static_cast<bool>(when_durable_));
+  ApiResponse res = handler_(*head, *body, content_length);
   // A body the handler did not read to its end (a 401 or 413 before reading, a route that takes
   // none) would be read as the next request: the connection ends after this answer instead.
   // A chunked body counts as read only if its last chunk and trailers were: a malformed one
@@ -492,12 +564,12 @@ HttpConnectionPool::Next HttpConnectionPool::answer(const ConnectionPtr& cp) {
   const bool body_done = chunked != nullptr ? chunked->complete() : fixed->complete();
   const bool keep_alive = head->keepAlive() && body_done;
   const bool head_only = head->method == "HEAD";
-  if (res.deferred && when_durable_) {
-    // Held, not sent: no thread waits for the flush. Nothing here touches the connection
-    // after when_durable_(), whose completion may already run on another thread.
-    const uint64_t seq = res.deferred->seq;
+  if (res.deferred) {
+    // Held, not sent: no thread waits for it. Nothing here touches the connection after
+    // when_ready(), whose callback may already run on another thread.
     c.held = Connection::Held{std::move(res.deferred->settle), head->http11, keep_alive, head_only};
-    when_durable_(seq, [this, cp](const Status& status) { flushed(cp, status); });
+    auto when_ready = std::move(res.deferred->when_ready);
+    when_ready([this, cp](const Status& status) { ready(cp, status); });
     return Next::kHeld;
   }
   sendAll(c.socket, serialize(res, head->http11, keep_alive, head_only));
@@ -527,9 +599,12 @@ void HttpConnectionPool::sweepIdle() {
   for (auto it = connections_.begin(); it != connections_.end();) {
     auto c = (it++)->second;
     if (c->busy) continue;
-    const bool head_late = c->partial.started_ms != 0 &&
-                           now - c->partial.started_ms >= options_.request_timeout.count();
-    if (!head_late && now - c->idle_since < options_.keep_alive_timeout.count()) continue;
+    // A head under way has the request deadline; a connection between requests, the
+    // keep-alive timeout.
+    const bool in_head = c->partial.started_ms != 0;
+    const bool head_late =
+        in_head && now - c->partial.started_ms >= options_.request_timeout.count();
+    if (in_head ? !head_late : now - c->idle_since < options_.keep_alive_timeout.count()) continue;
     // A request that arrived while every thread was busy waits in the socket, not yet taken
     // by any thread: that connection is not idle (and a late head is answered by that thread).
     const int fd = c->socket.impl()->sockfd();
@@ -538,8 +613,7 @@ void HttpConnectionPool::sweepIdle() {
     if (head_late && !c->partial.head.empty()) {
       // Best effort and without waiting: the sweeping thread must not block on one client.
       const std::string answer =
-          serialize(refusal(408, "REQUEST_TIMEOUT", "the request head did not arrive in time"),
-                    true, false, false);
+          refusal(408, "REQUEST_TIMEOUT", "the request head did not arrive in time");
       (void)::send(fd, answer.data(), answer.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     }
     closeLocked(c);

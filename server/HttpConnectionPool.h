@@ -26,6 +26,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <istream>
 #include <map>
@@ -38,6 +39,7 @@
 #include "common/Status.h"
 #include "server/ApiMessage.h"
 #include "server/HttpRequestHead.h"
+#include "server/Metrics.h"
 
 namespace callwarden::server {
 
@@ -63,34 +65,30 @@ struct ConnectionPoolOptions {
   std::chrono::milliseconds send_timeout{30000};
   /// Connections beyond this are closed as soon as they are accepted.
   size_t max_connections = 4096;
+  /// Counts the pool's own refusals (may be null).
+  Metrics* metrics = nullptr;
 };
 
 /// Answers one request: its head, its body (decoded; EOF at its end) and the Content-Length
-/// the client declared, if any. `can_defer`: the pool will hold an ApiResponse::deferred
-/// answer. Must not throw.
-using RequestHandler =
-    std::function<ApiResponse(const HttpRequestHead&, std::istream& body,
-                              std::optional<uint64_t> content_length, bool can_defer)>;
-
-/// Calls `done` once audit record `seq` is durable, or cannot be (ServerContext::when_durable).
-using WhenDurable = std::function<void(uint64_t seq, std::function<void(const Status&)> done)>;
+/// the client declared, if any. May return an ApiResponse::deferred answer, which the pool
+/// holds without a thread until it is ready. Must not throw.
+using RequestHandler = std::function<ApiResponse(const HttpRequestHead&, std::istream& body,
+                                                 std::optional<uint64_t> content_length)>;
 
 class HttpConnectionPool {
  public:
-  /// `listener` must be bound and listening. With `when_durable`, a deferred answer is held
-  /// without a thread until its audit record is flushed, then sent by whichever thread takes
-  /// the flush's completion; without it, handlers are told they cannot defer.
+  /// `listener` must be bound and listening.
   HttpConnectionPool(Poco::Net::ServerSocket listener, ConnectionPoolOptions options,
-                     RequestHandler handler, WhenDurable when_durable = {});
+                     RequestHandler handler);
   ~HttpConnectionPool();
   HttpConnectionPool(const HttpConnectionPool&) = delete;
   HttpConnectionPool& operator=(const HttpConnectionPool&) = delete;
 
   Status start();
   /// Stops accepting, closes idle connections at once, lets each busy one finish the request it
-  /// is answering (up to `grace`, then shuts its socket down), and joins the threads. An answer
-  /// held for its audit flush is always waited for (the flush answers it, or close() of the
-  /// log fails it), since its completion refers to this pool.
+  /// is answering (up to `grace`, then shuts its socket down), and joins the threads. A held
+  /// answer is always waited for (an audit flush answers it, or close() of the log fails it),
+  /// since its completion refers to this pool.
   void stop(std::chrono::milliseconds grace);
 
  private:
@@ -100,7 +98,7 @@ class HttpConnectionPool {
   enum class Next {
     kKeepOpen,   // answered; the connection stays open
     kClose,      // answered (or nothing to answer); the connection ends
-    kHeld,       // the answer waits for an audit flush (settle() sends it)
+    kHeld,       // the answer is held until it is ready (sendHeld() sends it)
     kAwaitHead,  // only part of a head has arrived
   };
 
@@ -110,24 +108,36 @@ class HttpConnectionPool {
   Next answer(const ConnectionPtr& c);  // one request
   /// Ends a turn of serving: re-arms the connection, or closes it.
   void release(const ConnectionPtr& c, bool open);
-  /// From when_durable: queues the held answer of `c` for a request thread.
-  void flushed(const ConnectionPtr& c, const Status& status);
-  /// Sends the held answers whose flushes have finished, then serves on.
-  void settleFlushed();
-  void settle(const ConnectionPtr& c, const Status& status);
+  /// From a held answer's when_ready: queues it for a request thread.
+  void ready(const ConnectionPtr& c, const Status& status);
+  /// Sends every held answer now ready, without waiting on any one client.
+  void sendReady();
+  void sendHeld(const ConnectionPtr& c, const Status& status);
+  /// What sendHeld() could not do without waiting (the rest of an answer the socket buffer
+  /// did not take, a lingering close, a request pipelined behind it), on a thread of its own.
+  void queueFinish(const ConnectionPtr& c);
+  void finishOne();
+  void finishHeld(const ConnectionPtr& c);
+  /// The pool's own answers, to requests the dispatcher never sees (a head that cannot be
+  /// parsed or framed, or came too late): with a request id, logged and counted like the
+  /// others under the route "unparsed". The connection ends after them.
+  std::string refusal(int status, const std::string& code, const std::string& message) const;
+  void refuseAndClose(Connection& c, int status, const std::string& code,
+                      const std::string& message);
   void closeLocked(const ConnectionPtr& c);  // requires mu_
   void sweepIdle();
 
   Poco::Net::ServerSocket listener_;
   const ConnectionPoolOptions options_;
   RequestHandler handler_;
-  WhenDurable when_durable_;
   int epoll_fd_ = -1;
-  int wake_fd_ = -1;     // becomes readable, and stays so, when stop() begins
-  int flushed_fd_ = -1;  // readable when flushed_ has answers to send
+  int wake_fd_ = -1;    // becomes readable, and stays so, when stop() begins
+  int ready_fd_ = -1;   // readable when ready_ has answers to send
+  int finish_fd_ = -1;  // a semaphore: one count per connection in finishing_
 
-  std::mutex flushed_mu_;
-  std::vector<std::pair<ConnectionPtr, Status>> flushed_;  // guarded by flushed_mu_
+  std::mutex ready_mu_;
+  std::vector<std::pair<ConnectionPtr, Status>> ready_;  // guarded by ready_mu_
+  std::deque<ConnectionPtr> finishing_;                  // guarded by ready_mu_
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> next_sweep_ms_{0};  // steady clock, milliseconds
@@ -136,7 +146,7 @@ class HttpConnectionPool {
   std::mutex mu_;
   std::condition_variable all_closed_;
   std::map<uint64_t, ConnectionPtr> connections_;  // guarded by mu_
-  uint64_t next_id_ = 3;  // guarded by mu_; 0-2 are the listener and the two event fds
+  uint64_t next_id_ = 4;  // guarded by mu_; 0-3 are the listener and the three event fds
 };
 
 }  // namespace callwarden::server

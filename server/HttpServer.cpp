@@ -26,13 +26,14 @@ Status HttpServer::start() {
     pool.request_timeout = options_.request_timeout;
     pool.min_body_bytes_per_second = options_.min_body_bytes_per_second;
     pool.max_connections = options_.max_connections;
+    pool.metrics = ctx_.metrics;
     connections_ = std::make_unique<HttpConnectionPool>(
         socket, pool,
+        // The pool holds deferred answers (ApiResponse::deferred) without a thread.
         [dispatcher = Dispatcher(ctx_)](const HttpRequestHead& head, std::istream& body,
-                                        std::optional<uint64_t> content_length, bool can_defer) {
-          return dispatcher.dispatch(head, body, content_length, can_defer);
-        },
-        ctx_.when_durable);
+                                        std::optional<uint64_t> content_length) {
+          return dispatcher.dispatch(head, body, content_length, /*can_defer=*/true);
+        });
     Status s = connections_->start();
     if (!s.isOk()) connections_.reset();
     return s;

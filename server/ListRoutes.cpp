@@ -2,8 +2,6 @@
 
 #include <Poco/JSON/Array.h>
 
-#include <charconv>
-
 #include "common/Rfc3339.h"
 #include "server/ApiError.h"
 #include "server/CallJson.h"
@@ -101,14 +99,7 @@ void addListRoutes(Router& router, ListRoutesDeps deps) {
                 if (!obtained.isOk())
                   throw ApiError(422, "INVALID_FIELD", obtained.status().message(), "obtained");
                 req.obtained = *obtained;
-                auto cl = r.headers.find("content-length");
-                if (cl != r.headers.end()) {
-                  std::uint64_t n = 0;
-                  auto [p, ec] =
-                      std::from_chars(cl->second.data(), cl->second.data() + cl->second.size(), n);
-                  if (ec == std::errc() && p == cl->second.data() + cl->second.size())
-                    req.expected_bytes = n;
-                }
+                req.expected_bytes = r.content_length;
                 auto report = deps.admin->importList(req, *r.stream, caller(r));
                 if (!report.isOk()) fail(report.status());
                 if (!report->committed) {

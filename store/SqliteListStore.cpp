@@ -289,7 +289,8 @@ class LineReader {
     } catch (const std::exception& e) {
       // A stream that throws (the server's body streams do, for a body that stops arriving
       // or ends early) fails the import like any short read: the new copy is abandoned and
-      // the failure audited, never left half-loaded. What was read before still counts.
+      // the failure audited, never left half-loaded. (The bytes of this last read are not
+      // counted: istream::read reports none when it rethrows.)
       failed_ = true;
       failure_ = e.what();
     }
