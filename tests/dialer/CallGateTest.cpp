@@ -130,51 +130,35 @@ TEST(CallGate, PersonalDataGoesOnlyIntoTheSealedPart) {
   EXPECT_TRUE(has_to);
 }
 
-// audit.check_durability: only a check may skip the flush, and only when configured to.
-TEST(CallGate, OnlyChecksMayAnswerBeforeTheirRecordIsFlushed) {
+// audit.check_durability: only a check may skip the flush, and only when configured to, or
+// when its caller holds the answer until the record is flushed (the HTTP transport): then the
+// gate only writes the record and names it in flush_pending. A reservation always waits here.
+TEST(CallGate, WhichAppendsWaitForTheDisk) {
   NoHistoryLedger ledger;
   testing::FakeClock clock("2026-07-15T16:00:00Z");
   auto req = request("2026-07-15T16:00:00Z");
   for (bool flush_checks : {true, false}) {
-    RecordingAudit audit;
-    CallGateOptions options;
-    options.flush_check_records = flush_checks;
-    CallGate gate(windows(), frequencyRules(), ledger, audit, clock, options);
-    ASSERT_TRUE(gate.check(req, {"k", "r"}).isOk());
-    ASSERT_TRUE(gate.reserve(req, {"k", "r"}).isOk());
-    ASSERT_EQ(audit.flushed.size(), 2u);
-    EXPECT_EQ(audit.flushed[0], flush_checks) << "check";
-    EXPECT_TRUE(audit.flushed[1]) << "reserve";
-  }
-}
-
-// A caller that holds its answer until the record is flushed (the HTTP transport) gets a check
-// whose record is only written, and the seq to wait for; a reservation still waits here, and
-// without that caller a flushed check waits here too. flush_pending is never set otherwise.
-TEST(CallGate, ACallerThatHoldsItsAnswerGetsTheRecordToWaitFor) {
-  NoHistoryLedger ledger;
-  testing::FakeClock clock("2026-07-15T16:00:00Z");
-  auto req = request("2026-07-15T16:00:00Z");
-  for (bool flush_checks : {true, false}) {
-    RecordingAudit audit;
-    CallGateOptions options;
-    options.flush_check_records = flush_checks;
-    CallGate gate(windows(), frequencyRules(), ledger, audit, clock, options);
-    Caller holds{"k", "r", /*holds_answer_until_flushed=*/true};
-    auto checked = gate.check(req, holds);
-    ASSERT_TRUE(checked.isOk());
-    EXPECT_TRUE(checked->allowed);
-    auto reserved = gate.reserve(req, holds);
-    ASSERT_TRUE(reserved.isOk());
-    ASSERT_EQ(audit.flushed.size(), 2u);
-    EXPECT_FALSE(audit.flushed[0]) << "check";
-    EXPECT_TRUE(audit.flushed[1]) << "reserve";
-    if (flush_checks) {
-      EXPECT_EQ(checked->flush_pending, std::optional<uint64_t>(1u));
-    } else {
-      EXPECT_FALSE(checked->flush_pending);  // written is all this deployment asks for
+    for (bool holds : {false, true}) {
+      RecordingAudit audit;
+      CallGateOptions options;
+      options.flush_check_records = flush_checks;
+      CallGate gate(windows(), frequencyRules(), ledger, audit, clock, options);
+      const Caller caller{"k", "r", holds};
+      auto checked = gate.check(req, caller);
+      ASSERT_TRUE(checked.isOk());
+      EXPECT_TRUE(checked->allowed);
+      auto reserved = gate.reserve(req, caller);
+      ASSERT_TRUE(reserved.isOk());
+      ASSERT_EQ(audit.flushed.size(), 2u);
+      EXPECT_EQ(audit.flushed[0], flush_checks && !holds) << "check";
+      EXPECT_TRUE(audit.flushed[1]) << "reserve";
+      // Only a record that still has to be flushed is named.
+      EXPECT_EQ(checked->flush_pending.has_value(), flush_checks && holds);
+      if (checked->flush_pending) {
+        EXPECT_EQ(*checked->flush_pending, 1u);
+      }
+      EXPECT_FALSE(reserved->flush_pending);
     }
-    EXPECT_FALSE(reserved->flush_pending);
   }
   // When the write itself fails there is nothing to wait for: a deny at once.
   RecordingAudit failing;

@@ -80,6 +80,13 @@ class HttpConnectionPoolTest : public ::testing::Test {
     opts.port = 0;
     startServer(opts);
   }
+  // Restarts the server with the default options (on a free port) changed by `change`.
+  void restartWith(const std::function<void(HttpServerOptions&)>& change) {
+    HttpServerOptions opts;
+    opts.port = 0;
+    change(opts);
+    startServer(opts);
+  }
   void startServer(const HttpServerOptions& opts) {
     if (server_) server_->stop();
     server_ = std::make_unique<HttpServer>(ctx_, opts);
@@ -218,10 +225,7 @@ TEST_F(HttpConnectionPoolTest, StopClosesIdleConnectionsWithoutWaitingForTheirTi
 // Idle keep-alive connections hold no thread: two threads serve six open connections, each
 // asking in turn (one thread per connection would leave the last four queued).
 TEST_F(HttpConnectionPoolTest, ServesMoreOpenConnectionsThanThreads) {
-  HttpServerOptions opts;
-  opts.port = 0;
-  opts.threads = 2;
-  startServer(opts);
+  restartWith([](HttpServerOptions& o) { o.threads = 2; });
   std::vector<Poco::Net::StreamSocket> conns;
   for (int i = 0; i < 6; ++i) conns.push_back(connect());
   for (int round = 0; round < 2; ++round) {
@@ -243,10 +247,7 @@ TEST_F(HttpConnectionPoolTest, RequestArrivingInPiecesIsAnswered) {
 }
 
 TEST_F(HttpConnectionPoolTest, IdleConnectionIsClosedAfterTheKeepAliveTimeout) {
-  HttpServerOptions opts;
-  opts.port = 0;
-  opts.keep_alive_timeout = std::chrono::milliseconds(200);
-  startServer(opts);
+  restartWith([](HttpServerOptions& o) { o.keep_alive_timeout = std::chrono::milliseconds(200); });
   auto s = connect();
   sendAll(s, kPing);
   ASSERT_EQ(readResponses(s, 1).rfind("HTTP/1.1 200", 0), 0u);
@@ -259,11 +260,10 @@ TEST_F(HttpConnectionPoolTest, IdleConnectionIsClosedAfterTheKeepAliveTimeout) {
 // A request that arrives while every thread is busy waits until one is free: the idle sweep
 // must not take its connection for an idle one, however long the wait.
 TEST_F(HttpConnectionPoolTest, RequestWaitingForAThreadIsNotSweptAsIdle) {
-  HttpServerOptions opts;
-  opts.port = 0;
-  opts.threads = 1;
-  opts.keep_alive_timeout = std::chrono::milliseconds(200);
-  startServer(opts);
+  restartWith([](HttpServerOptions& o) {
+    o.threads = 1;
+    o.keep_alive_timeout = std::chrono::milliseconds(200);
+  });
   auto waiting = connect();
   auto busy = connect();
   sendAll(busy, "GET /v1/slow HTTP/1.1\r\nHost: t\r\n\r\n");
@@ -274,14 +274,13 @@ TEST_F(HttpConnectionPoolTest, RequestWaitingForAThreadIsNotSweptAsIdle) {
   EXPECT_EQ(r.rfind("HTTP/1.1 200", 0), 0u) << r;
 }
 
-// A client that stops halfway through its headers holds a thread only until the keep-alive
-// timeout, then the connection is dropped.
+// A client that stops halfway through its head gets 408 at the request deadline, and the
+// connection ends.
 TEST_F(HttpConnectionPoolTest, HalfSentRequestGets408AndFreesItsThread) {
-  HttpServerOptions opts;
-  opts.port = 0;
-  opts.threads = 1;
-  opts.request_timeout = std::chrono::milliseconds(200);
-  startServer(opts);
+  restartWith([](HttpServerOptions& o) {
+    o.threads = 1;
+    o.request_timeout = std::chrono::milliseconds(200);
+  });
   auto stalled = connect();
   sendAll(stalled, "GET /v1/ping HTTP/1.1\r\nHo");
   std::string r = readResponses(stalled, 1);
@@ -296,11 +295,10 @@ TEST_F(HttpConnectionPoolTest, HalfSentRequestGets408AndFreesItsThread) {
 // client that stops halfway through its head does not delay another client's request (it used
 // to, until the first one timed out).
 TEST_F(HttpConnectionPoolTest, HalfSentHeadHoldsNoThread) {
-  HttpServerOptions opts;
-  opts.port = 0;
-  opts.threads = 1;
-  opts.request_timeout = std::chrono::milliseconds(3000);
-  startServer(opts);
+  restartWith([](HttpServerOptions& o) {
+    o.threads = 1;
+    o.request_timeout = std::chrono::milliseconds(3000);
+  });
   auto stalled = connect();
   sendAll(stalled, "GET /v1/ping HTTP/1.1\r\nHo");
   std::this_thread::sleep_for(std::chrono::milliseconds(100));  // taken by the one thread
@@ -316,10 +314,7 @@ TEST_F(HttpConnectionPoolTest, HalfSentHeadHoldsNoThread) {
 // Empty lines alone are not a request: past the deadline the connection closes without an
 // answer (an unasked-for 408 could be read as the answer to a request sent just then).
 TEST_F(HttpConnectionPoolTest, EmptyLinesAloneCloseQuietlyAtTheDeadline) {
-  HttpServerOptions opts;
-  opts.port = 0;
-  opts.request_timeout = std::chrono::milliseconds(200);
-  startServer(opts);
+  restartWith([](HttpServerOptions& o) { o.request_timeout = std::chrono::milliseconds(200); });
   auto s = connect();
   sendAll(s, "\r\n");
   char buf[64];
@@ -355,15 +350,27 @@ std::pair<std::string, std::chrono::milliseconds> trickle(Poco::Net::StreamSocke
                       std::chrono::steady_clock::now() - start)};
 }
 
+// POST /v1/size with its head at once and a JSON body of about `padding` bytes trickled a byte
+// every 20 ms (about 50 bytes a second).
+std::pair<std::string, std::chrono::milliseconds> trickleJsonBody(Poco::Net::StreamSocket& s,
+                                                                  size_t padding) {
+  const std::string body = "{\"a\":\"" + std::string(padding, 'x') + "\"}";
+  const std::string head =
+      "POST /v1/size HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
+  s.sendBytes(head.data(), static_cast<int>(head.size()));
+  return trickle(s, body, std::chrono::milliseconds(20));
+}
+
 // Each byte arrives well inside the keep-alive timeout, which used to bound each read and
 // nothing else: a client could hold a thread for as long as it kept trickling.
 TEST_F(HttpConnectionPoolTest, TrickledHeadGets408AtTheRequestDeadline) {
-  HttpServerOptions opts;
-  opts.port = 0;
-  opts.threads = 1;
-  opts.keep_alive_timeout = std::chrono::milliseconds(1000);
-  opts.request_timeout = std::chrono::milliseconds(300);
-  startServer(opts);
+  restartWith([](HttpServerOptions& o) {
+    o.threads = 1;
+    o.keep_alive_timeout = std::chrono::milliseconds(1000);
+    o.request_timeout = std::chrono::milliseconds(300);
+  });
   auto s = connect();
   auto [answer, took] =
       trickle(s, "GET /v1/ping HTTP/1.1\r\nX-Padding: " + std::string(200, 'a') + "\r\n\r\n",
@@ -373,20 +380,15 @@ TEST_F(HttpConnectionPoolTest, TrickledHeadGets408AtTheRequestDeadline) {
 }
 
 TEST_F(HttpConnectionPoolTest, TrickledBodyBelowTheMinimumRateGets408) {
-  HttpServerOptions opts;
-  opts.port = 0;
-  opts.threads = 1;
-  opts.keep_alive_timeout = std::chrono::milliseconds(1000);
-  opts.request_timeout = std::chrono::milliseconds(200);
-  opts.min_body_bytes_per_second = 100;  // the trickle below sends 50 bytes a second
-  startServer(opts);
+  // The trickle below sends 50 bytes a second.
+  restartWith([](HttpServerOptions& o) {
+    o.threads = 1;
+    o.keep_alive_timeout = std::chrono::milliseconds(1000);
+    o.request_timeout = std::chrono::milliseconds(200);
+    o.min_body_bytes_per_second = 100;
+  });
   auto s = connect();
-  const std::string body = "{\"a\":\"" + std::string(500, 'x') + "\"}";
-  sendAll(s,
-          "POST /v1/size HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-          "Content-Length: " +
-              std::to_string(body.size()) + "\r\n\r\n");
-  auto [answer, took] = trickle(s, body, std::chrono::milliseconds(20));
+  auto [answer, took] = trickleJsonBody(s, 500);
   EXPECT_EQ(answer.rfind("HTTP/1.1 408", 0), 0u) << answer;
   EXPECT_NE(answer.find("REQUEST_TIMEOUT"), std::string::npos) << answer;
   EXPECT_LT(took, std::chrono::milliseconds(3000));
@@ -394,18 +396,13 @@ TEST_F(HttpConnectionPoolTest, TrickledBodyBelowTheMinimumRateGets408) {
 
 // A body at the minimum rate is read, however long it takes past the grace period.
 TEST_F(HttpConnectionPoolTest, BodyAboveTheMinimumRateIsRead) {
-  HttpServerOptions opts;
-  opts.port = 0;
-  opts.request_timeout = std::chrono::milliseconds(100);
-  opts.min_body_bytes_per_second = 20;  // the trickle sends about 50 a second
-  startServer(opts);
+  // The trickle sends about 50 bytes a second.
+  restartWith([](HttpServerOptions& o) {
+    o.request_timeout = std::chrono::milliseconds(100);
+    o.min_body_bytes_per_second = 20;
+  });
   auto s = connect();
-  const std::string body = "{\"a\":\"" + std::string(20, 'x') + "\"}";
-  sendAll(s,
-          "POST /v1/size HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-          "Content-Length: " +
-              std::to_string(body.size()) + "\r\n\r\n");
-  auto [answer, took] = trickle(s, body, std::chrono::milliseconds(20));
+  auto [answer, took] = trickleJsonBody(s, 20);
   if (answer.empty()) answer = readResponses(s, 1);
   EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
   EXPECT_GT(took, std::chrono::milliseconds(300));  // well past the grace period
@@ -524,10 +521,7 @@ TEST_F(HttpConnectionPoolTest, FailedFlushSendsTheFailureAnswer) {
 
 // No thread waits for the flush: with one thread, other requests are answered meanwhile.
 TEST_F(HttpConnectionPoolTest, HeldAnswersHoldNoThread) {
-  HttpServerOptions opts;
-  opts.port = 0;
-  opts.threads = 1;
-  startServer(opts);
+  restartWith([](HttpServerOptions& o) { o.threads = 1; });
   std::vector<Poco::Net::StreamSocket> held;
   for (int i = 0; i < 3; ++i) {
     held.push_back(connect());
