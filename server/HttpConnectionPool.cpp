@@ -445,17 +445,20 @@ void HttpConnectionPool::queueFinish(const ConnectionPtr& c) {
 
 void HttpConnectionPool::finishOne() {
   uint64_t one;
-  if (::read(finish_fd_, &one, sizeof one) != sizeof one) return;  // taken by another thread
-  ConnectionPtr c;
-  {
-    std::lock_guard lock(ready_mu_);
-    c = std::move(finishing_.front());
-    finishing_.pop_front();
-  }
+  const bool counted = ::read(finish_fd_, &one, sizeof one) == sizeof one;
+  // Re-armed whatever happens, so that the next one goes to another thread.
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLONESHOT;
   ev.data.u64 = kFinishId;
-  (void)::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, finish_fd_, &ev);  // the next one, elsewhere
+  (void)::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, finish_fd_, &ev);
+  if (!counted) return;
+  ConnectionPtr c;
+  {
+    std::lock_guard lock(ready_mu_);
+    if (finishing_.empty()) return;  // stop() finished it itself
+    c = std::move(finishing_.front());
+    finishing_.pop_front();
+  }
   finishHeld(c);
 }
 
