@@ -36,7 +36,7 @@ struct AuditOptions {
   std::chrono::seconds checkpoint_every{60};
   /// Tests only: runs on the syncer thread before each fdatasync of records.log, so a test
   /// can fail a flush that is known to be under way.
-  std::function<void()> before_flush_for_testing;
+  std::function<void()> before_flush_for_testing{};
 };
 
 class AuditLogImpl;

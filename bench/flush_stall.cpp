@@ -1,6 +1,9 @@
 // What one fdatasync costs the whole machine, beyond the thread that waits for it.
 //
-//   flush_stall [DIR] [SECONDS_PER_PHASE] [INTERVAL_US]     (defaults: /var/tmp 3 2000)
+//   flush_stall [DIR] [SECONDS_PER_PHASE] [INTERVAL_US] [prealloc]  (defaults: /var/tmp 3 2000)
+//
+// With "prealloc" the file's blocks are allocated up front (fallocate with KEEP_SIZE, so its
+// size still grows with each append): does a flush cost less when it need not allocate?
 //
 // One thread per CPU spins reading the clock; any gap longer than 20 µs between two reads is
 // time that thread did not run. Alongside them, an I/O thread wakes every INTERVAL_US and
@@ -104,16 +107,22 @@ int main(int argc, char** argv) {
   const std::chrono::seconds length{argc > 2 ? std::atoi(argv[2]) : 3};
   const std::chrono::microseconds every{argc > 3 ? std::atoi(argv[3]) : 2000};
   const unsigned spinners = std::max(1u, std::thread::hardware_concurrency());
+  const bool prealloc = argc > 4 && std::string(argv[4]) == "prealloc";
   const std::string path = dir + "/flush_stall." + std::to_string(::getpid());
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) {
     std::perror(path.c_str());
     return 1;
   }
+  if (prealloc && ::fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 256L << 20) != 0) {
+    std::perror("fallocate");
+    return 1;
+  }
   const double available_us =
       static_cast<double>(spinners) * std::chrono::duration<double, std::micro>(length).count();
-  std::printf("%u spinning threads, one 512-byte append every %ld µs, %lld s per phase\n", spinners,
-              static_cast<long>(every.count()), static_cast<long long>(length.count()));
+  std::printf("%u spinning threads, one 512-byte append every %ld µs, %lld s per phase%s\n",
+              spinners, static_cast<long>(every.count()), static_cast<long long>(length.count()),
+              prealloc ? ", blocks preallocated" : "");
   std::printf("%-6s %12s %14s %9s %16s\n", "phase", "CPU lost", "longest gap", "flushes",
               "flush p50 / p99");
   double write_lost = 0, flush_lost = 0;
