@@ -33,6 +33,13 @@ const KeySpec kKeys[] = {
      nullptr, nullptr, &Config::server_max_body_bytes, 1024, 1LL << 30},
     {"server.threads", Kind::kInt, "threads answering HTTP requests (default 16)", nullptr, nullptr,
      &Config::server_threads, 1, 1024},
+    {"server.request_timeout_ms", Kind::kInt,
+     "a request head must arrive within this of its first byte, and a body gets this long "
+     "before server.min_body_bytes_per_second applies (default 10000)",
+     nullptr, nullptr, &Config::server_request_timeout_ms, 100, 600000},
+    {"server.min_body_bytes_per_second", Kind::kInt,
+     "slowest a request body may arrive after its grace period; slower is 408 (default 4096)",
+     nullptr, nullptr, &Config::server_min_body_bytes_per_second, 1, 1 << 30},
     {"store.url", Kind::kString,
      "sqlite:PATH (default sqlite:callwarden.db; relative to the config file)", &Config::store_url},
     {"auth.keys", Kind::kKeys,

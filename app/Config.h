@@ -21,6 +21,8 @@ struct Config {
   int server_port = 8080;
   int server_max_body_bytes = 1048576;
   int server_threads = 16;
+  int server_request_timeout_ms = 10000;
+  int server_min_body_bytes_per_second = 4096;
   // store.*
   std::string store_url = "sqlite:callwarden.db";
   // auth.*

@@ -285,6 +285,9 @@ Result<std::unique_ptr<Service>> Service::start(const Config& config, const Cloc
   http_options.host = config.server_host;
   http_options.port = static_cast<uint16_t>(config.server_port);
   http_options.threads = config.server_threads;
+  http_options.request_timeout = std::chrono::milliseconds(config.server_request_timeout_ms);
+  http_options.min_body_bytes_per_second =
+      static_cast<uint64_t>(config.server_min_body_bytes_per_second);
   p->http = std::make_unique<server::HttpServer>(p->context, http_options);
   s = p->http->start();
   if (!s.isOk()) return s;

@@ -1,6 +1,11 @@
 // The assembled service over HTTP: health, readiness, metrics.
 
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
 
 #include "TestServer.h"
 #include "Unwritable.h"
@@ -35,6 +40,22 @@ TEST(Service, ReadyzFailsWhenTheStoreFileIsUnwritable) {
   EXPECT_NE(r.errorField("message").find("store"), std::string::npos);
   EXPECT_NE(r.json()->getObject("checks")->getValue<std::string>("store").find("fail"),
             std::string::npos);
+}
+
+// server.request_timeout_ms reaches the HTTP server: a head left unfinished gets 408 then.
+TEST(Service, RequestDeadlineComesFromTheConfig) {
+  TestServer s([](app::Config& c) { c.server_request_timeout_ms = 300; });
+  Poco::Net::StreamSocket client(Poco::Net::SocketAddress("127.0.0.1", s.port()));
+  client.setReceiveTimeout(Poco::Timespan(5, 0));
+  const std::string part = "GET /healthz HTTP/1.1\r\nHo";
+  client.sendBytes(part.data(), static_cast<int>(part.size()));
+  const auto start = std::chrono::steady_clock::now();
+  char buf[512];
+  const int n = client.receiveBytes(buf, sizeof buf);
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(buf, static_cast<size_t>(n)).rfind("HTTP/1.1 408", 0), 0u);
+  // The sweep that answers it runs once a second; the default deadline would be 10 s.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
 }
 
 TEST(Service, MetricsAreServedInPrometheusFormat) {
