@@ -54,8 +54,8 @@ TEST(Service, RequestDeadlineComesFromTheConfig) {
   const int n = client.receiveBytes(buf, sizeof buf);
   ASSERT_GT(n, 0);
   EXPECT_EQ(std::string(buf, static_cast<size_t>(n)).rfind("HTTP/1.1 408", 0), 0u);
-  // The sweep that answers it runs once a second; the default deadline would be 10 s.
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  // The sweep that answers it runs about once a second; the default deadline would be 10 s.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(6));
 }
 
 TEST(Service, MetricsAreServedInPrometheusFormat) {
