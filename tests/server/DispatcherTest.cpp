@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <mutex>
+#include <sstream>
 #include <stdexcept>
 #include <vector>
 
@@ -14,6 +16,7 @@
 #include "common/PhoneMask.h"
 #include "common/Sha256.h"
 #include "server/ApiError.h"
+#include "server/HttpRequestHead.h"
 #include "server/HttpServer.h"
 #include "server/JsonFields.h"
 
@@ -247,6 +250,77 @@ TEST_F(DispatcherTest, MetricsCountRoutesByPattern) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("callwarden_http_request_duration_seconds_count 2"), std::string::npos);
+}
+
+// Called directly, without the HTTP server: the dispatcher's own handling of deferred answers
+// and of form bodies.
+class DirectDispatch : public ::testing::Test {
+ protected:
+  DirectDispatch() : auth_(std::vector<ApiKey>{}) {
+    // A deferred answer whose settle fails when told the record is not durable.
+    router_.add({"POST", "/v1/deferred", {}, BodyKind::kNone, [](ApiRequest&) {
+                   ApiResponse res;
+                   res.deferred = ApiResponse::Deferred{
+                       [](std::function<void(const Status&)> done) { done(Status::ok()); },
+                       [](const Status& ready) -> ApiResponse {
+                         if (!ready.isOk()) throw std::runtime_error("settle failed");
+                         return ApiResponse::jsonText(200, "\"settled\"");
+                       }};
+                   return res;
+                 }});
+    router_.add({"POST", "/v1/form", {}, BodyKind::kForm, [](ApiRequest& r) {
+                   return ApiResponse::jsonText(200, std::to_string(r.raw_body.size()));
+                 }});
+    ctx_.router = &router_;
+    ctx_.authenticator = &auth_;
+    ctx_.metrics = &metrics_;
+    ctx_.max_body_bytes = 1 << 20;
+  }
+  ApiResponse post(const std::string& path, const std::string& type, const std::string& body,
+                   bool can_defer) {
+    auto head =
+        parseRequestHead("POST " + path + " HTTP/1.1\r\nContent-Type: " + type + "\r\n\r\n");
+    EXPECT_TRUE(head.isOk());
+    std::istringstream in(body);
+    return Dispatcher(ctx_).dispatch(*head, in, body.size(), can_defer);
+  }
+  Router router_;
+  Authenticator auth_;
+  Metrics metrics_;
+  ServerContext ctx_;
+};
+
+// A handler must not defer an answer the transport cannot hold: that is a 500, never the
+// answer it would have settled to.
+TEST_F(DirectDispatch, ADeferredAnswerWithoutATransportToHoldItIs500) {
+  ApiResponse res = post("/v1/deferred", "text/plain", "", /*can_defer=*/false);
+  EXPECT_FALSE(res.deferred);
+  EXPECT_EQ(res.status, 500);
+  EXPECT_EQ(res.body.find("settled"), std::string::npos);
+}
+
+// A settle that throws is a 500 with the request id, like a handler that throws.
+TEST_F(DirectDispatch, ASettleThatThrowsIs500) {
+  ApiResponse held = post("/v1/deferred", "text/plain", "", /*can_defer=*/true);
+  ASSERT_TRUE(held.deferred);
+  ApiResponse ok = held.deferred->settle(Status::ok());
+  EXPECT_EQ(ok.status, 200);
+  held = post("/v1/deferred", "text/plain", "", true);
+  ApiResponse failed = held.deferred->settle(Status::unavailable("flush failed"));
+  EXPECT_EQ(failed.status, 500);
+  EXPECT_EQ(failed.body.find("settle failed"), std::string::npos);  // internals stay in the log
+  ASSERT_FALSE(failed.headers.empty());
+  EXPECT_EQ(failed.headers.front().first, "X-Request-Id");
+}
+
+// Form bodies (Twilio's webhooks, read before any token check) are capped at 64 KiB whatever
+// server.max_body_bytes allows.
+TEST_F(DirectDispatch, FormBodiesAreCappedAt64KiB) {
+  const std::string type = "application/x-www-form-urlencoded";
+  EXPECT_EQ(post("/v1/form", type, "a=" + std::string(60 * 1024, 'x'), false).status, 200);
+  ApiResponse big = post("/v1/form", type, "a=" + std::string(65 * 1024, 'x'), false);
+  EXPECT_EQ(big.status, 413);
+  EXPECT_NE(big.body.find("BODY_TOO_LARGE"), std::string::npos);
 }
 
 }  // namespace

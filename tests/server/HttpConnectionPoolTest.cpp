@@ -456,6 +456,15 @@ TEST_F(HttpConnectionPoolTest, MalformedChunkedBodyGets400AndNothingAfterItIsSer
 }
 
 // Empty lines before a request are allowed, but not without end.
+// Chunk extensions are bounded per body too: the minimum data rate counts bytes on the wire,
+// so a body of one-byte chunks with long extensions must not stretch its deadline.
+TEST_F(HttpConnectionPoolTest, ChunkExtensionsBeyond64KiBPerBodyGet400) {
+  std::string chunks;
+  for (int i = 0; i < 70; ++i) chunks += "1;x=" + std::string(1000, 'e') + "\r\n{\r\n";
+  std::string r = expectAnswerThenClose(kChunkedPost + chunks, "HTTP/1.1 400");
+  EXPECT_NE(r.find("chunk extensions too large"), std::string::npos) << r.substr(0, 300);
+}
+
 TEST_F(HttpConnectionPoolTest, EndlessEmptyLinesBeforeARequestGet400) {
   std::string r = expectAnswerThenClose(std::string(70 * 1024, '\n') + kPing, "HTTP/1.1 400");
   EXPECT_NE(r.find("MALFORMED_REQUEST"), std::string::npos) << r;
