@@ -118,7 +118,7 @@ BENCHMARK(BM_DncGateFactsExternal);
 // history, as POST /v1/calls/check does) or one with no history and no I/O.
 using callwarden::testing::NoHistoryLedger;
 
-class NullAudit final : public cw::dialer::AuditTrail {
+class NullAudit final : public cw::dialer::DurableAuditTrail {
  public:
   cw::Result<uint64_t> append(const cw::audit::AuditEvent&) override { return uint64_t{1}; }
 };

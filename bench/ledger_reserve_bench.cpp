@@ -37,12 +37,12 @@ std::string benchDir() {
   return d != nullptr ? d : "/var/tmp/cw-ledger-bench";
 }
 
-class NullTrail final : public dialer::AuditTrail {
+class NullTrail final : public dialer::DurableAuditTrail {
  public:
   Result<uint64_t> append(const audit::AuditEvent&) override { return uint64_t{0}; }
 };
 
-class LogTrail final : public dialer::AuditTrail {
+class LogTrail final : public dialer::DurableAuditTrail {
  public:
   explicit LogTrail(audit::AuditLog& log) : log_(log) {}
   Result<uint64_t> append(const audit::AuditEvent& e) override { return log_.append(e); }

@@ -44,7 +44,7 @@ class FakeListStore final : public ListStore {
   }
 };
 
-class KeepingAudit final : public AuditTrail {
+class KeepingAudit final : public DurableAuditTrail {
  public:
   std::vector<audit::AuditEvent> events;
   Result<uint64_t> append(const audit::AuditEvent& e) override {

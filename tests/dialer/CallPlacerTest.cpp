@@ -94,7 +94,7 @@ class FakePort final : public TelephonyPort {
   }
 };
 
-class RecordingAudit final : public AuditTrail {
+class RecordingAudit final : public DurableAuditTrail {
  public:
   Result<uint64_t> append(const audit::AuditEvent& e) override {
     std::lock_guard lock(mutex);
