@@ -42,6 +42,11 @@ const KeySpec kKeys[] = {
      nullptr, nullptr, &Config::server_min_body_bytes_per_second, 1, 1 << 30},
     {"store.url", Kind::kString,
      "sqlite:PATH (default sqlite:callwarden.db; relative to the config file)", &Config::store_url},
+    {"store.sqlite_process_lock", Kind::kString,
+     "shared | exclusive: whether other processes may open the SQLite file while the service "
+     "runs (default shared; exclusive makes checks cheaper, and a second process, a new "
+     "instance or sqlite3 then gets \"database is locked\")",
+     &Config::store_sqlite_process_lock},
     {"auth.keys", Kind::kKeys,
      "API keys: [{\"name\",\"sha256\",\"scopes\":[dialer|agent|auditor|admin]}]"},
     {"policy.rules", Kind::kPath, "rule data file (default data/rules/us.json)",
@@ -110,6 +115,10 @@ const KeySpec kKeys[] = {
      "fdatasync'd (default flushed) or once it is written, with the flush following "
      "(docs/adr/0002-check-record-durability.md)",
      &Config::audit_check_durability},
+    {"audit.written_flush_interval_ms", Kind::kInt,
+     "with check_durability written, the longest a check's record waits for its flush to "
+     "begin; a power loss can lose this much of them (default 10)",
+     nullptr, nullptr, &Config::audit_written_flush_interval_ms, 1, 1000},
     {"log.level", Kind::kString, "debug | info | warn | error (default info)", &Config::log_level},
 };
 
@@ -278,6 +287,8 @@ Result<Config> loadConfig(const std::string& path, const EnvLookup& env) {
   }
   if (c.audit_check_durability != "flushed" && c.audit_check_durability != "written")
     return bad("audit.check_durability", "must be flushed or written");
+  if (c.store_sqlite_process_lock != "exclusive" && c.store_sqlite_process_lock != "shared")
+    return bad("store.sqlite_process_lock", "must be shared or exclusive");
   return c;
 }
 

@@ -25,6 +25,7 @@ struct Config {
   int server_min_body_bytes_per_second = 4096;
   // store.*
   std::string store_url = "sqlite:callwarden.db";
+  std::string store_sqlite_process_lock = "shared";  // or "exclusive" (store::ProcessLock)
   // auth.*
   std::vector<server::ApiKey> auth_keys;
   // policy.*
@@ -55,6 +56,7 @@ struct Config {
   int audit_checkpoint_every_records = 1000;
   int audit_checkpoint_every_seconds = 60;
   std::string audit_check_durability = "flushed";  // or "written" (docs/adr/0002)
+  int audit_written_flush_interval_ms = 10;        // docs/adr/0002, addendum 2
   // log.*
   std::string log_level = "info";
 

@@ -71,6 +71,7 @@ Status openAudit(Service::Parts& p) {
   o.signing_key_file = p.config.audit_signing_key_file;
   o.checkpoint_every_records = static_cast<uint64_t>(p.config.audit_checkpoint_every_records);
   o.checkpoint_every = std::chrono::seconds(p.config.audit_checkpoint_every_seconds);
+  o.written_flush_interval = std::chrono::milliseconds(p.config.audit_written_flush_interval_ms);
   auto log = audit::AuditLog::open(o, *p.clock);
   if (!log.isOk()) return log.status();
   p.audit = std::move(log).value();
@@ -253,7 +254,9 @@ Result<std::unique_ptr<Service>> Service::start(const Config& config, const Cloc
 
   Status s = openAudit(*p);
   if (!s.isOk()) return Status::error(s.code(), "audit log: " + s.message());
-  auto db = store::Database::open(config.store_url);
+  auto db = store::Database::open(config.store_url, config.store_sqlite_process_lock == "exclusive"
+                                                        ? store::ProcessLock::kExclusive
+                                                        : store::ProcessLock::kShared);
   if (!db.isOk())
     return Status::error(db.status().code(), "store: " + db.status().message(),
                          db.status().field());

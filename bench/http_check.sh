@@ -7,6 +7,8 @@
 #   FLUSHED_THREADS=8, WRITTEN_THREADS=8  server.threads of each instance. No check holds a
 #                  thread through its flush (docs/adr/0002, addendum), and every thread beyond
 #                  those busy costs context switches per request (docs/PERFORMANCE.md, session 5)
+#   SQLITE_PROCESS_LOCK=exclusive  run both instances with store.sqlite_process_lock exclusive
+#                  (a single-process deployment; the default, shared, lets other processes in)
 #   DNC_FILE=PATH  import this file (one 10-digit number per line) as the national do-not-call
 #                  list of both instances first, to see what a big list costs a check
 #

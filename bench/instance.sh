@@ -3,13 +3,16 @@
 # instance.
 #   callwarden_config DIR PORT DURABILITY TOKEN_SHA256 [THREADS]
 #     -> writes DIR/callwarden.json (server.threads = THREADS, default 32) and keys
+#   SQLITE_PROCESS_LOCK=shared|exclusive  store.sqlite_process_lock (default: the service's
+#     default, shared)
 callwarden_config() {
   local dir=$1 port=$2 durability=$3 hash=$4 threads=${5:-32}
+  local lock=${SQLITE_PROCESS_LOCK:-shared}
   mkdir -p "$dir/keys"
   cat > "$dir/callwarden.json" <<JSON
 {
   "server": {"host": "127.0.0.1", "port": $port, "threads": $threads},
-  "store": {"url": "sqlite:$dir/callwarden.db"},
+  "store": {"url": "sqlite:$dir/callwarden.db", "sqlite_process_lock": "$lock"},
   "auth": {"keys": [{"name": "bench", "sha256": "$hash", "scopes": ["dialer"]}]},
   "policy": {"rules": "$PWD/data/rules/us.json", "data_dir": "$PWD/data"},
   "audit": {"dir": "$dir/audit", "kek_file": "$dir/keys/kek", "signing_key_file": "$dir/keys/sk",

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -43,25 +44,50 @@ void applyPragmas(Poco::Data::Session& s) {
   s << "PRAGMA foreign_keys=ON", now;
 }
 
+// A file: URI for `path` that selects `vfs`. Everything but unreserved characters is
+// %-escaped, so no path can be read as a query or fragment; an absolute path gets an empty
+// authority ("file:///...") so that one starting with "//" is not taken for a host.
+std::string fileUri(const std::string& path, const char* vfs) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string uri = path.rfind('/', 0) == 0 ? "file://" : "file:";
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || std::strchr("/-._~", c) != nullptr) {
+      uri += static_cast<char>(c);
+    } else {
+      uri += '%';
+      uri += kHex[c >> 4];
+      uri += kHex[c & 15];
+    }
+  }
+  return uri + "?vfs=" + vfs;
+}
+
 }  // namespace
 
-Database::Database(std::string path) : path_(std::move(path)) {}
+Database::Database(std::string path, ProcessLock lock)
+    : path_(std::move(path)),
+      connection_name_(fileUri(path_, lock == ProcessLock::kExclusive ? "unix-excl" : "unix")) {}
 Database::~Database() = default;
 
-Result<std::unique_ptr<Database>> Database::open(const std::string& url) {
+Result<std::unique_ptr<Database>> Database::open(const std::string& url, ProcessLock lock) {
   constexpr std::string_view kSqlite = "sqlite:";
   if (url.rfind(kSqlite, 0) != 0 || url.size() == kSqlite.size()) {
     return Status::invalidArgument("store.url must be sqlite:PATH", "store.url");
   }
   registerConnectors();
-  std::unique_ptr<Database> db(new Database(url.substr(kSqlite.size())));
+  std::unique_ptr<Database> db(new Database(url.substr(kSqlite.size()), lock));
   try {
-    db->pool_ = std::make_unique<Poco::Data::SessionPool>("SQLite", db->path_, 1, 64, 60);
+    // Poco's SQLite sessions open with SQLITE_OPEN_URI, so the VFS applies to them too.
+    db->pool_ =
+        std::make_unique<Poco::Data::SessionPool>("SQLite", db->connection_name_, 1, 64, 60);
     auto s = db->session();
     Status st = applyMigrations(s);
     if (!st.isOk()) return st;
   } catch (const Poco::Exception& e) {
-    return Status::unavailable("cannot open store " + db->path_ + ": " + e.displayText());
+    std::string why = e.displayText();
+    if (why.find("locked") != std::string::npos)
+      why += " (with store.sqlite_process_lock exclusive, only one process may open it)";
+    return Status::unavailable("cannot open store " + db->path_ + ": " + why);
   }
   return db;
 }

@@ -364,7 +364,10 @@ struct SqliteAttemptLedger::Job {
 };
 
 SqliteAttemptLedger::SqliteAttemptLedger(Database& db, size_t max_batch)
-    : db_(db), max_batch_(max_batch), readers_(db.path()), writer_([this] { writerLoop(); }) {}
+    : db_(db),
+      max_batch_(max_batch),
+      readers_(db.connectionName()),
+      writer_([this] { writerLoop(); }) {}
 
 SqliteAttemptLedger::~SqliteAttemptLedger() {
   {
@@ -408,7 +411,7 @@ void SqliteAttemptLedger::runBatch(std::vector<std::shared_ptr<Job>>& batch) {
   std::vector<Status> results(batch.size());
   try {
     if (!writer_conn_) {
-      auto c = SqliteConnection::open(db_.path());
+      auto c = SqliteConnection::open(db_.connectionName());
       if (!c.isOk()) throw SqliteError(0, c.status().message());
       writer_conn_ = std::move(c).value();
     }

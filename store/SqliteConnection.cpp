@@ -13,13 +13,14 @@ namespace {
 
 }  // namespace
 
-Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(const std::string& path) {
+Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(const std::string& name) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = sqlite3_open_v2(name.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close(db);
-    return Status::unavailable("cannot open " + path + ": " + msg);
+    return Status::unavailable("cannot open " + name + ": " + msg);
   }
   std::unique_ptr<SqliteConnection> c(new SqliteConnection(db));
   try {

@@ -35,9 +35,11 @@ class SqliteError : public std::runtime_error {
 
 class SqliteConnection {
  public:
-  /// Opens `path` read-write with the same pragmas as Database (WAL, synchronous=FULL, busy
-  /// timeout). kUnavailable when the file cannot be opened.
-  static Result<std::unique_ptr<SqliteConnection>> open(const std::string& path);
+  /// Opens `name` read-write with the same pragmas as Database (WAL, synchronous=FULL, busy
+  /// timeout). `name` is a path or a file: URI, normally Database::connectionName(), so that
+  /// the connection locks the file as the Database's own do. kUnavailable when the file
+  /// cannot be opened.
+  static Result<std::unique_ptr<SqliteConnection>> open(const std::string& name);
   ~SqliteConnection();
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;
@@ -83,7 +85,8 @@ class Query {
 /// A small pool of connections to one file. Thread-safe.
 class SqlitePool {
  public:
-  explicit SqlitePool(std::string path) : path_(std::move(path)) {}
+  /// `name` as for SqliteConnection::open.
+  explicit SqlitePool(std::string name) : path_(std::move(name)) {}
   class Lease {
    public:
     Lease(SqlitePool& pool, std::unique_ptr<SqliteConnection> c)

@@ -346,7 +346,8 @@ SqliteListStore::ReaderLease SqliteListStore::acquireReader() {
     }
   }
   auto r = std::make_unique<Reader>();
-  if (sqlite3_open_v2(db_.path().c_str(), &r->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+  if (sqlite3_open_v2(db_.connectionName().c_str(), &r->db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
                       nullptr) != SQLITE_OK) {
     throw SqlError(std::string("open: ") + (r->db ? sqlite3_errmsg(r->db) : "out of memory"));
   }

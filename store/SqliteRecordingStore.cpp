@@ -68,7 +68,7 @@ PauseSession readSession(const Query& q) {
 
 }  // namespace
 
-SqliteRecordingStore::SqliteRecordingStore(Database& db) : db_(db), readers_(db.path()) {}
+SqliteRecordingStore::SqliteRecordingStore(Database& db) : db_(db), readers_(db.connectionName()) {}
 SqliteRecordingStore::~SqliteRecordingStore() = default;
 
 template <typename F>
@@ -76,7 +76,7 @@ auto SqliteRecordingStore::withConnection(F&& f) -> decltype(f(std::declval<Sqli
   std::lock_guard<std::mutex> lock(mutex_);
   try {
     if (!conn_) {
-      auto c = SqliteConnection::open(db_.path());
+      auto c = SqliteConnection::open(db_.connectionName());
       if (!c.isOk()) return c.status();
       conn_ = std::move(c).value();
     }

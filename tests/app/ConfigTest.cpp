@@ -46,6 +46,8 @@ TEST_F(ConfigTest, DefaultsApplyWhenKeysAreAbsent) {
   EXPECT_EQ(c->audit_check_durability, "flushed");
   EXPECT_EQ(c->server_request_timeout_ms, 10000);
   EXPECT_EQ(c->server_min_body_bytes_per_second, 4096);
+  EXPECT_EQ(c->store_sqlite_process_lock, "shared");
+  EXPECT_EQ(c->audit_written_flush_interval_ms, 10);
 }
 
 TEST_F(ConfigTest, EnvironmentOverridesFile) {
@@ -78,6 +80,8 @@ TEST_F(ConfigTest, RejectsUnknownKeysAndBadValues) {
            R"({"auth":{"keys":[{"name":"a","sha256":"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad","scopes":["root"]}]}})",
            "auth.keys[0]"},
        Case{R"({"audit":{"check_durability":"eventually"}})", "audit.check_durability"},
+       Case{R"({"audit":{"written_flush_interval_ms":0}})", "audit.written_flush_interval_ms"},
+       Case{R"({"store":{"sqlite_process_lock":"mine"}})", "store.sqlite_process_lock"},
        Case{R"({"server":{"request_timeout_ms":10}})", "server.request_timeout_ms"},
        Case{R"({"server":{"min_body_bytes_per_second":0}})", "server.min_body_bytes_per_second"},
        Case{R"({"log":{"level":"loud"}})", "log.level"}}) {

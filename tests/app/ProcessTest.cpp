@@ -82,10 +82,18 @@ TEST_F(ProcessTest, TwoProcessesOnOneFileGiveOutSevenSlots) {
   EXPECT_EQ(allowed.load(), 7);
 }
 
-TEST_F(ProcessTest, AcknowledgedReservationSurvivesKillNine) {
-  std::string id;
+// store.sqlite_process_lock: with "exclusive" the WAL index is in the dead process's memory
+// only, so the next start must rebuild it from the WAL file.
+class KillNineTest : public ProcessTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(KillNineTest, AcknowledgedReservationSurvives) {
+  auto with_lock = [&](const std::string& name) {
+    auto e = env(name);
+    e["CALLWARDEN_STORE_SQLITE_PROCESS_LOCK"] = GetParam();
+    return e;
+  };
   {
-    ServiceProcess p(dir_.file("config.json"), env("a"), dir_.file("a.log"));
+    ServiceProcess p(dir_.file("config.json"), with_lock("a"), dir_.file("a.log"));
     for (int i = 0; i < 7; ++i) {
       auto r = reserve(p.port(), "D1", "2026-03-02T15:00:00Z");
       ASSERT_EQ(r.status, 200);
@@ -93,11 +101,13 @@ TEST_F(ProcessTest, AcknowledgedReservationSurvivesKillNine) {
     }
     p.kill9();  // the moment after the seventh answer
   }
-  ServiceProcess again(dir_.file("config.json"), env("a"), dir_.file("a2.log"));
+  ServiceProcess again(dir_.file("config.json"), with_lock("a"), dir_.file("a2.log"));
   auto r = reserve(again.port(), "D1", "2026-03-02T16:00:00Z");
   ASSERT_EQ(r.status, 200);
   EXPECT_NE(r.body.find("REGF_7_IN_7"), std::string::npos) << r.body;
 }
+
+INSTANTIATE_TEST_SUITE_P(ProcessLock, KillNineTest, ::testing::Values("shared", "exclusive"));
 
 TEST_F(ProcessTest, RefusesToStartWithoutKeys) {
   std::remove(dir_.file("kek.key").c_str());

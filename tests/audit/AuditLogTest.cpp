@@ -209,6 +209,29 @@ TEST(AuditLog, WhenDurableReportsAFlushThatFails) {
   EXPECT_EQ(later->code(), ErrorCode::kUnavailable);
 }
 
+// Records written with Ack::kWritten wait up to written_flush_interval for their flush (each
+// flush costs the whole machine), and then get it without anyone asking.
+TEST(AuditLog, WrittenRecordsAreFlushedWithinTheInterval) {
+  AuditEnv env;
+  auto options = env.options();
+  options.written_flush_interval = std::chrono::milliseconds(400);
+  std::atomic<int> flushes{0};
+  options.before_flush_for_testing = [&] { ++flushes; };
+  auto log = AuditLog::open(options, env.clock);
+  ASSERT_TRUE(log.isOk());
+  const int before = flushes.load();
+  const auto written = std::chrono::steady_clock::now();
+  ASSERT_TRUE((*log)->append(decisionEvent(1, false), Ack::kWritten).isOk());
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Nothing else is appended, so nothing else starts a flush.
+  EXPECT_EQ(flushes.load(), before) << "flushed sooner than the interval";
+  while (flushes.load() == before &&
+         std::chrono::steady_clock::now() - written < std::chrono::seconds(10)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_GT(flushes.load(), before) << "never flushed";
+}
+
 // A record's flush is begun at once for a whenDurable() caller, and after close() every record
 // written is durable: a late caller is answered ok at once.
 TEST(AuditLog, WhenDurableAfterCloseAnswersAtOnce) {
