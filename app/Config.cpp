@@ -116,8 +116,8 @@ const KeySpec kKeys[] = {
      "(docs/adr/0002-check-record-durability.md)",
      &Config::audit_check_durability},
     {"audit.written_flush_interval_ms", Kind::kInt,
-     "with check_durability written, the longest a check's record waits for its flush to "
-     "begin; a power loss can lose this much of them (default 10)",
+     "with check_durability written, how far apart flushes of check records begin, from the "
+     "previous one's start: about what a power loss can lose of them (default 10)",
      nullptr, nullptr, &Config::audit_written_flush_interval_ms, 1, 1000},
     {"log.level", Kind::kString, "debug | info | warn | error (default info)", &Config::log_level},
 };

@@ -51,7 +51,7 @@ std::string fileUri(const std::string& path, const char* vfs) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string uri = path.rfind('/', 0) == 0 ? "file://" : "file:";
   for (unsigned char c : path) {
-    if (std::isalnum(c) || std::strchr("/-._~", c) != nullptr) {
+    if (std::isalnum(c) || (c != 0 && std::strchr("/-._~", c) != nullptr)) {
       uri += static_cast<char>(c);
     } else {
       uri += '%';
@@ -85,8 +85,13 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& url, Process
     if (!st.isOk()) return st;
   } catch (const Poco::Exception& e) {
     std::string why = e.displayText();
-    if (why.find("locked") != std::string::npos)
-      why += " (with store.sqlite_process_lock exclusive, only one process may open it)";
+    if (why.find("locked") != std::string::npos) {
+      why += std::string(
+                 " (another process may hold the file; this one opens it with "
+                 "store.sqlite_process_lock ") +
+             (lock == ProcessLock::kExclusive ? "exclusive" : "shared") +
+             ", and exclusive on either side keeps the other out)";
+    }
     return Status::unavailable("cannot open store " + db->path_ + ": " + why);
   }
   return db;

@@ -101,6 +101,9 @@ TEST_P(KillNineTest, AcknowledgedReservationSurvives) {
     }
     p.kill9();  // the moment after the seventh answer
   }
+  // Only a shared WAL index lives in a -shm file: proof that the setting took effect.
+  EXPECT_EQ(::access(dir_.file("callwarden.db-shm").c_str(), F_OK) == 0,
+            std::string(GetParam()) == "shared");
   ServiceProcess again(dir_.file("config.json"), with_lock("a"), dir_.file("a2.log"));
   auto r = reserve(again.port(), "D1", "2026-03-02T16:00:00Z");
   ASSERT_EQ(r.status, 200);
