@@ -62,6 +62,22 @@ std::string fileUri(const std::string& path, const char* vfs) {
   return uri + "?vfs=" + vfs;
 }
 
+// Poco's connector retries a locked file for a minute before it gives up, so a file that
+// another process holds exclusively (store.sqlite_process_lock) is asked about first, once,
+// with a short wait. A writer of a shared file holds its lock for far less: WAL readers never
+// wait for it, and this only reads.
+bool heldByAnotherProcess(const std::string& name) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(name.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, nullptr);
+  if (rc == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 2000);
+    rc = sqlite3_exec(db, "SELECT COUNT(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+  }
+  sqlite3_close(db);
+  return (rc & 0xff) == SQLITE_BUSY;  // anything else, Poco reports below
+}
+
 }  // namespace
 
 Database::Database(std::string path, ProcessLock lock)
@@ -76,6 +92,14 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& url, Process
   }
   registerConnectors();
   std::unique_ptr<Database> db(new Database(url.substr(kSqlite.size()), lock));
+  const std::string mode = lock == ProcessLock::kExclusive ? "exclusive" : "shared";
+  const std::string locked_hint =
+      " (another process may hold the file; this one opens it with "
+      "store.sqlite_process_lock " +
+      mode + ", and exclusive on either side keeps the other out)";
+  if (heldByAnotherProcess(db->connection_name_))
+    return Status::unavailable("cannot open store " + db->path_ + ": database is locked" +
+                               locked_hint);
   try {
     // Poco's SQLite sessions open with SQLITE_OPEN_URI, so the VFS applies to them too.
     db->pool_ =
@@ -85,13 +109,7 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& url, Process
     if (!st.isOk()) return st;
   } catch (const Poco::Exception& e) {
     std::string why = e.displayText();
-    if (why.find("locked") != std::string::npos) {
-      why += std::string(
-                 " (another process may hold the file; this one opens it with "
-                 "store.sqlite_process_lock ") +
-             (lock == ProcessLock::kExclusive ? "exclusive" : "shared") +
-             ", and exclusive on either side keeps the other out)";
-    }
+    if (why.find("locked") != std::string::npos) why += locked_hint;
     return Status::unavailable("cannot open store " + db->path_ + ": " + why);
   }
   return db;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -111,6 +112,25 @@ TEST_P(KillNineTest, AcknowledgedReservationSurvives) {
 }
 
 INSTANTIATE_TEST_SUITE_P(ProcessLock, KillNineTest, ::testing::Values("shared", "exclusive"));
+
+// An exclusive process keeps a second one out, which says why within seconds (Poco alone
+// would retry for a minute).
+TEST_F(ProcessTest, ExclusiveProcessKeepsASecondOneOutAndItSaysWhy) {
+  auto exclusive = env("a");
+  exclusive["CALLWARDEN_STORE_SQLITE_PROCESS_LOCK"] = "exclusive";
+  ServiceProcess a(dir_.file("config.json"), exclusive, dir_.file("a.log"));
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    ServiceProcess b(dir_.file("config.json"), env("b"), dir_.file("b.log"));
+    ADD_FAILURE() << "a second process started on a file held exclusively";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("store.sqlite_process_lock"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(15));
+  auto r = reserve(a.port(), "D1", "2026-03-02T15:00:00Z");  // the first one still serves
+  EXPECT_EQ(r.status, 200) << r.body;
+}
 
 TEST_F(ProcessTest, RefusesToStartWithoutKeys) {
   std::remove(dir_.file("kek.key").c_str());
