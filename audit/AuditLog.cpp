@@ -28,6 +28,7 @@
 #include "audit/SubjectKeyStore.h"
 #include "common/Hex.h"
 #include "common/Random.h"
+#include "common/ThreadName.h"
 
 namespace callwarden::audit {
 
@@ -126,8 +127,14 @@ class AuditLogImpl {
       std::lock_guard lock(sync_mu_);
       written_ = sync_started_ = durable_ = next_seq_;  // what open() found is on disk
     }
-    writer_ = std::thread([this] { writerLoop(); });
-    syncer_ = std::thread([this] { syncLoop(); });
+    writer_ = std::thread([this] {
+      nameCurrentThread("cw-audit-write");
+      writerLoop();
+    });
+    syncer_ = std::thread([this] {
+      nameCurrentThread("cw-audit-sync");
+      syncLoop();
+    });
   }
 
  private:

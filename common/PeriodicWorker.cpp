@@ -1,9 +1,15 @@
 #include "common/PeriodicWorker.h"
 
+#include "common/ThreadName.h"
+
 namespace callwarden {
 
-PeriodicWorker::PeriodicWorker(std::chrono::milliseconds interval, std::function<void(Tick)> tick)
-    : interval_(interval), tick_(std::move(tick)), thread_([this] { run(); }) {}
+PeriodicWorker::PeriodicWorker(const char* name, std::chrono::milliseconds interval,
+                               std::function<void(Tick)> tick)
+    : interval_(interval), tick_(std::move(tick)), thread_([this, name] {
+        nameCurrentThread(name);
+        run();
+      }) {}
 
 PeriodicWorker::~PeriodicWorker() {
   stop();

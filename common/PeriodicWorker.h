@@ -21,7 +21,9 @@ class PeriodicWorker {
     bool due;    // `interval` has passed since the last due tick
   };
 
-  PeriodicWorker(std::chrono::milliseconds interval, std::function<void(Tick)> tick);
+  /// `name` (a string literal) names the thread (common/ThreadName.h).
+  PeriodicWorker(const char* name, std::chrono::milliseconds interval,
+                 std::function<void(Tick)> tick);
   ~PeriodicWorker();
   PeriodicWorker(const PeriodicWorker&) = delete;
   PeriodicWorker& operator=(const PeriodicWorker&) = delete;

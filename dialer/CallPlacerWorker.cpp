@@ -4,7 +4,7 @@ namespace callwarden::dialer {
 
 CallPlacerWorker::CallPlacerWorker(CallPlacer& placer, const Clock& clock,
                                    std::chrono::milliseconds interval)
-    : placer_(placer), clock_(clock), worker_(interval, [this](PeriodicWorker::Tick t) {
+    : placer_(placer), clock_(clock), worker_("cw-calls", interval, [this](PeriodicWorker::Tick t) {
         // Stored callbacks first; a reconciliation pass may store more, so apply them after.
         if (t.woken) placer_.processPendingEvents();
         if (t.due) {

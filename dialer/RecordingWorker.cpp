@@ -4,7 +4,9 @@ namespace callwarden::dialer {
 
 RecordingWorker::RecordingWorker(RecordingControl& control, const Clock& clock,
                                  std::chrono::milliseconds interval)
-    : control_(control), clock_(clock), worker_(interval, [this](PeriodicWorker::Tick t) {
+    : control_(control),
+      clock_(clock),
+      worker_("cw-recording", interval, [this](PeriodicWorker::Tick t) {
         // Only the first tick is "woken" (nothing else wakes this worker): that is the
         // restart recovery; later ticks resume what is due.
         if (t.woken) control_.recoverAtStart();

@@ -18,6 +18,7 @@
 
 #include "common/Log.h"
 #include "common/Random.h"
+#include "common/ThreadName.h"
 #include "server/ApiError.h"
 #include "server/ChunkedBody.h"
 #include "server/ConnectionReader.h"
@@ -249,7 +250,12 @@ Status HttpConnectionPool::start() {
     return Status::unavailable(std::string("cannot watch the listening socket: ") +
                                std::strerror(errno));
   next_sweep_ms_ = nowMs() + 1000;
-  for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { run(); });
+  for (int i = 0; i < options_.threads; ++i) {
+    threads_.emplace_back([this] {
+      nameCurrentThread("cw-http");
+      run();
+    });
+  }
   return Status::ok();
 }
 

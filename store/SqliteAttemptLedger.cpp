@@ -3,6 +3,7 @@
 #include <future>
 #include <limits>
 
+#include "common/ThreadName.h"
 #include "store/SqliteConnection.h"
 #include "store/SqliteListStore.h"
 #include "store/SqliteTwilioLedger.h"
@@ -364,10 +365,10 @@ struct SqliteAttemptLedger::Job {
 };
 
 SqliteAttemptLedger::SqliteAttemptLedger(Database& db, size_t max_batch)
-    : db_(db),
-      max_batch_(max_batch),
-      readers_(db.connectionName()),
-      writer_([this] { writerLoop(); }) {}
+    : db_(db), max_batch_(max_batch), readers_(db.connectionName()), writer_([this] {
+        nameCurrentThread("cw-ledger");
+        writerLoop();
+      }) {}
 
 SqliteAttemptLedger::~SqliteAttemptLedger() {
   {

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "common/Log.h"
+#include "common/ThreadName.h"
 
 namespace callwarden::store {
 namespace {
@@ -374,7 +375,10 @@ SqliteListStore::SqliteListStore(Database& db, size_t batch_rows)
     return Status::ok();
   });
   if (!s.isOk()) Log::warn("could not mark interrupted imports failed", {{"error", s.message()}});
-  purger_ = std::thread([this] { purgeLoop(); });
+  purger_ = std::thread([this] {
+    nameCurrentThread("cw-dnc-purge");
+    purgeLoop();
+  });
 }
 
 SqliteListStore::~SqliteListStore() {
