@@ -57,6 +57,7 @@ struct Config {
   int audit_checkpoint_every_seconds = 60;
   std::string audit_check_durability = "flushed";  // or "written" (docs/adr/0002)
   int audit_written_flush_interval_ms = 10;        // docs/adr/0002, addendum 2
+  int audit_flush_delay_us = 100;                  // group commit, docs/adr/0002, addendum 3
   // log.*
   std::string log_level = "info";
 

@@ -72,6 +72,7 @@ Status openAudit(Service::Parts& p) {
   o.checkpoint_every_records = static_cast<uint64_t>(p.config.audit_checkpoint_every_records);
   o.checkpoint_every = std::chrono::seconds(p.config.audit_checkpoint_every_seconds);
   o.written_flush_interval = std::chrono::milliseconds(p.config.audit_written_flush_interval_ms);
+  o.flush_delay = std::chrono::microseconds(p.config.audit_flush_delay_us);
   auto log = audit::AuditLog::open(o, *p.clock);
   if (!log.isOk()) return log.status();
   p.audit = std::move(log).value();

@@ -223,6 +223,12 @@ class AuditLogImpl {
   uint64_t written_ = 0;                        // records written to the file
   uint64_t sync_started_ = 0;                   // records covered by the latest fdatasync begun
   uint64_t durable_ = 0;                        // records covered by a finished fdatasync
+  // Group commit (AuditOptions::flush_delay): whether the last flush covered records of
+  // more than one writer, or others were written while it ran (then the next is worth
+  // delaying), and whether the syncer is waiting for more records to join a flush (then
+  // nobody needs to wake it: it flushes when done).
+  bool records_arrive_together_ = false;
+  bool gathering_ = false;
   // Signed by the writer; the syncer writes it once a flush covers it, so that a checkpoint
   // never covers a record that is not durable and the writer never waits for the disk.
   std::optional<SignedCheckpoint> pending_checkpoint_;
@@ -590,6 +596,7 @@ void AuditLogImpl::handOff(std::vector<RequestPtr>& batch, uint64_t end) {
         unsynced_.push_back({end, std::move(waiting)});
         wake_syncer = true;
       }
+      wake_syncer = wake_syncer && !gathering_;
     }
   }
   if (wake_syncer) sync_cv_.notify_all();
@@ -626,7 +633,8 @@ void AuditLogImpl::whenDurable(uint64_t seq, std::function<void(const Status&)> 
     written = seq < written_;
     if (written && !failed_.load() && seq >= durable_ && !sync_stop_) {
       durable_waiters_.push_back({seq, std::move(done)});
-      sync_cv_.notify_all();  // a caller waiting for the disk is flushed at once
+      // A caller waiting for the disk starts a flush at once, or joins the one being gathered.
+      if (!gathering_) sync_cv_.notify_all();
       return;
     }
   }
@@ -643,6 +651,7 @@ void AuditLogImpl::syncLoop() {
   auto last_flush = std::chrono::steady_clock::now();
   for (;;) {
     uint64_t target = 0;
+    uint64_t flushed_from = 0;  // the records this flush covers are [flushed_from, target)
     std::optional<SignedCheckpoint> checkpoint;
     std::vector<DurableWaiter> failed_waiters;
     {
@@ -651,6 +660,7 @@ void AuditLogImpl::syncLoop() {
       // written (Ack::kWritten) are flushed at most written_flush_interval apart: back-to-back
       // flushes cost a core's worth of kernel time here and delay the request threads (p99
       // 11 ms at 4 connections).
+      bool gathered = false;
       for (;;) {
         if (failed_.load() && !durable_waiters_.empty()) {
           failed_waiters = takeAnsweredWaitersLocked();
@@ -662,9 +672,22 @@ void AuditLogImpl::syncLoop() {
           break;
         }
         if (sync_stop_ && written_ <= sync_started_) return;  // nothing left to flush
+        const bool disk_waiter = !unsynced_.empty() || !durable_waiters_.empty();
+        if (written_ > sync_started_ && disk_waiter && !gathered && records_arrive_together_ &&
+            !sync_stop_ && !pending_checkpoint_ && options_.flush_delay.count() > 0) {
+          // Group commit: others are writing too, so let them join this flush rather than
+          // each start one of their own. Wake-ups meanwhile are not needed (gathering_).
+          gathering_ = true;
+          sync_cv_.wait_for(lock, options_.flush_delay,
+                            [&] { return sync_stop_ || failed_.load(); });
+          gathering_ = false;
+          gathered = true;
+          continue;  // a failure, a stop or a checkpoint may have come meanwhile
+        }
         if (written_ > sync_started_ &&
-            (sync_stop_ || !unsynced_.empty() || !durable_waiters_.empty() || pending_checkpoint_ ||
+            (sync_stop_ || disk_waiter || pending_checkpoint_ ||
              std::chrono::steady_clock::now() >= last_flush + options_.written_flush_interval)) {
+          flushed_from = sync_started_;
           target = sync_started_ = written_;
           break;
         }
@@ -697,6 +720,7 @@ void AuditLogImpl::syncLoop() {
     {
       std::lock_guard lock(sync_mu_);
       if (!failed_.load()) durable_ = std::max(durable_, target);
+      records_arrive_together_ = target - flushed_from > 1 || written_ > target;
       waiters = takeAnsweredWaitersLocked();
       while (!unsynced_.empty() && (failed_.load() || unsynced_.front().end <= durable_)) {
         for (auto& r : unsynced_.front().batch) {

@@ -48,6 +48,7 @@ TEST_F(ConfigTest, DefaultsApplyWhenKeysAreAbsent) {
   EXPECT_EQ(c->server_min_body_bytes_per_second, 4096);
   EXPECT_EQ(c->store_sqlite_process_lock, "shared");
   EXPECT_EQ(c->audit_written_flush_interval_ms, 10);
+  EXPECT_EQ(c->audit_flush_delay_us, 100);
 }
 
 TEST_F(ConfigTest, EnvironmentOverridesFile) {
@@ -82,6 +83,7 @@ TEST_F(ConfigTest, RejectsUnknownKeysAndBadValues) {
        Case{R"({"audit":{"check_durability":"eventually"}})", "audit.check_durability"},
        Case{R"({"audit":{"written_flush_interval_ms":0}})", "audit.written_flush_interval_ms"},
        Case{R"({"store":{"sqlite_process_lock":"mine"}})", "store.sqlite_process_lock"},
+       Case{R"({"audit":{"flush_delay_us":-1}})", "audit.flush_delay_us"},
        Case{R"({"server":{"request_timeout_ms":10}})", "server.request_timeout_ms"},
        Case{R"({"server":{"min_body_bytes_per_second":0}})", "server.min_body_bytes_per_second"},
        Case{R"({"log":{"level":"loud"}})", "log.level"}}) {

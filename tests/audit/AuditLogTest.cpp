@@ -234,6 +234,62 @@ TEST(AuditLog, WrittenRecordsAreFlushedWithinTheInterval) {
   EXPECT_GT(flushes.load(), before) << "never flushed";
 }
 
+// Group commit: while others write too, a flush waits flush_delay for more records to join
+// it, and one flush answers them all.
+TEST(AuditLog, ConcurrentWaitersShareOneDelayedFlush) {
+  AuditEnv env;
+  auto options = env.options();
+  options.flush_delay = std::chrono::seconds(1);
+  options.written_flush_interval = std::chrono::hours(1);  // only waiters start flushes here
+  std::atomic<int> flushes{0};
+  std::atomic<bool> write_during_flush{false};
+  AuditLog* raw = nullptr;
+  options.before_flush_for_testing = [&] {
+    ++flushes;
+    // Another writer's record arriving while a flush runs is what "others write too" means.
+    if (write_during_flush.exchange(false))
+      (void)raw->append(decisionEvent(9, false), Ack::kWritten);
+  };
+  auto log = AuditLog::open(options, env.clock);
+  ASSERT_TRUE(log.isOk());
+  raw = log->get();
+  write_during_flush = true;
+  ASSERT_TRUE((*log)->append(decisionEvent(1, false)).isOk());  // durable: flushed at once
+  ASSERT_FALSE(write_during_flush.load());
+
+  const int before = flushes.load();
+  std::promise<Status> first, second;
+  auto a = (*log)->append(decisionEvent(2, false), Ack::kWritten);
+  ASSERT_TRUE(a.isOk());
+  (*log)->whenDurable(*a, [&](const Status& s) { first.set_value(s); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(flushes.load(), before) << "flushed without waiting for others to join";
+  auto b = (*log)->append(decisionEvent(3, false), Ack::kWritten);
+  ASSERT_TRUE(b.isOk());
+  (*log)->whenDurable(*b, [&](const Status& s) { second.set_value(s); });
+  auto fa = first.get_future(), fb = second.get_future();
+  ASSERT_EQ(fa.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  ASSERT_EQ(fb.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_TRUE(fa.get().isOk());
+  EXPECT_TRUE(fb.get().isOk());
+  EXPECT_EQ(flushes.load(), before + 1);
+}
+
+// A writer alone gains nothing by waiting: each of its durable appends is flushed at once.
+TEST(AuditLog, ALoneWriterIsFlushedAtOnce) {
+  AuditEnv env;
+  auto options = env.options();
+  options.flush_delay = std::chrono::seconds(2);
+  auto log = AuditLog::open(options, env.clock);
+  ASSERT_TRUE(log.isOk());
+  ASSERT_TRUE((*log)->append(decisionEvent(1, false)).isOk());
+  for (int i = 2; i < 5; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    ASSERT_TRUE((*log)->append(decisionEvent(i, false)).isOk());
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1)) << i;
+  }
+}
+
 // A record's flush is begun at once for a whenDurable() caller, and after close() every record
 // written is durable: a late caller is answered ok at once.
 TEST(AuditLog, WhenDurableAfterCloseAnswersAtOnce) {
