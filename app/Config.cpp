@@ -120,8 +120,8 @@ const KeySpec kKeys[] = {
      "previous one's start: about what a power loss can lose of them (default 10)",
      nullptr, nullptr, &Config::audit_written_flush_interval_ms, 1, 1000},
     {"audit.flush_delay_us", Kind::kInt,
-     "group commit: while records arrive less than this apart, a flush waits this long for "
-     "more to join it; 0 flushes at once (default 100)",
+     "group commit: when others wait for the disk too, a flush waits this long for them to "
+     "join it; a lone caller is flushed at once; 0: always at once (default 100)",
      nullptr, nullptr, &Config::audit_flush_delay_us, 0, 10000},
     {"log.level", Kind::kString, "debug | info | warn | error (default info)", &Config::log_level},
 };

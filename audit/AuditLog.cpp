@@ -223,12 +223,13 @@ class AuditLogImpl {
   uint64_t written_ = 0;                        // records written to the file
   uint64_t sync_started_ = 0;                   // records covered by the latest fdatasync begun
   uint64_t durable_ = 0;                        // records covered by a finished fdatasync
-  // Group commit (AuditOptions::flush_delay): whether the last flush covered records of
-  // more than one writer, or others were written while it ran (then the next is worth
-  // delaying), and whether the syncer is waiting for more records to join a flush (then
-  // nobody needs to wake it: it flushes when done).
-  bool records_arrive_together_ = false;
+  // Group commit (AuditOptions::flush_delay): whether the last flush answered more than one
+  // caller waiting for the disk, or more began waiting while it ran (then the next flush is
+  // worth delaying), and whether the syncer is waiting for them to join a flush (then nobody
+  // needs to wake it: it flushes when done).
+  bool waiters_overlap_ = false;
   bool gathering_ = false;
+  std::atomic<bool> closing_{false};  // close() has begun: flush at once from here on
   // Signed by the writer; the syncer writes it once a flush covers it, so that a checkpoint
   // never covers a record that is not durable and the writer never waits for the disk.
   std::optional<SignedCheckpoint> pending_checkpoint_;
@@ -651,7 +652,6 @@ void AuditLogImpl::syncLoop() {
   auto last_flush = std::chrono::steady_clock::now();
   for (;;) {
     uint64_t target = 0;
-    uint64_t flushed_from = 0;  // the records this flush covers are [flushed_from, target)
     std::optional<SignedCheckpoint> checkpoint;
     std::vector<DurableWaiter> failed_waiters;
     {
@@ -673,13 +673,14 @@ void AuditLogImpl::syncLoop() {
         }
         if (sync_stop_ && written_ <= sync_started_) return;  // nothing left to flush
         const bool disk_waiter = !unsynced_.empty() || !durable_waiters_.empty();
-        if (written_ > sync_started_ && disk_waiter && !gathered && records_arrive_together_ &&
-            !sync_stop_ && !pending_checkpoint_ && options_.flush_delay.count() > 0) {
+        if (written_ > sync_started_ && disk_waiter && !gathered && waiters_overlap_ &&
+            !sync_stop_ && !closing_.load() && !pending_checkpoint_ &&
+            options_.flush_delay.count() > 0) {
           // Group commit: others are writing too, so let them join this flush rather than
           // each start one of their own. Wake-ups meanwhile are not needed (gathering_).
           gathering_ = true;
           sync_cv_.wait_for(lock, options_.flush_delay,
-                            [&] { return sync_stop_ || failed_.load(); });
+                            [&] { return sync_stop_ || closing_.load() || failed_.load(); });
           gathering_ = false;
           gathered = true;
           continue;  // a failure, a stop or a checkpoint may have come meanwhile
@@ -687,7 +688,6 @@ void AuditLogImpl::syncLoop() {
         if (written_ > sync_started_ &&
             (sync_stop_ || disk_waiter || pending_checkpoint_ ||
              std::chrono::steady_clock::now() >= last_flush + options_.written_flush_interval)) {
-          flushed_from = sync_started_;
           target = sync_started_ = written_;
           break;
         }
@@ -720,7 +720,6 @@ void AuditLogImpl::syncLoop() {
     {
       std::lock_guard lock(sync_mu_);
       if (!failed_.load()) durable_ = std::max(durable_, target);
-      records_arrive_together_ = target - flushed_from > 1 || written_ > target;
       waiters = takeAnsweredWaitersLocked();
       while (!unsynced_.empty() && (failed_.load() || unsynced_.front().end <= durable_)) {
         for (auto& r : unsynced_.front().batch) {
@@ -729,6 +728,10 @@ void AuditLogImpl::syncLoop() {
         }
         unsynced_.pop_front();
       }
+      // Only callers waiting for the disk count: under Ack::kWritten a flush covers many
+      // records that nobody waits for, and a lone state change must not wait for them.
+      waiters_overlap_ =
+          answered.size() + waiters.size() > 1 || !unsynced_.empty() || !durable_waiters_.empty();
     }
     sync_cv_.notify_all();  // drain() waits for durable_
     for (auto& r : answered) r->finish();
@@ -918,6 +921,7 @@ Status AuditLogImpl::close() {
     std::lock_guard lock(q_mu_);
     if (closed_) return Status::ok();
     closed_ = true;
+    closing_ = true;
     if (!failed_.load()) {
       auto req = std::make_unique<Request>();
       req->type = EventType::kAuditClose;
@@ -928,6 +932,10 @@ Status AuditLogImpl::close() {
       write_close_record = true;
     }
   }
+  {
+    std::lock_guard sync(sync_mu_);  // the syncer is either gathering and woken, or sees it
+  }
+  sync_cv_.notify_all();
   Status result;
   if (write_close_record) {
     auto seq = close_written.wait();

@@ -36,17 +36,18 @@ struct AuditOptions {
   std::chrono::seconds checkpoint_every{60};
   /// How far apart flushes of records answered with Ack::kWritten begin, counted from the
   /// previous flush's start (a flush under way finishes first). An append or whenDurable()
-  /// waiting for the disk, or a signed checkpoint, starts one at once. Each flush costs the
+  /// waiting for the disk starts one sooner (see flush_delay), and so does a signed
+  /// checkpoint. Each flush costs the
   /// whole machine: on the VM measured, 2 ms made p99 at four connections 4.6 ms and 10 ms
   /// made it about 1 ms (docs/PERFORMANCE.md, session 6).
   std::chrono::milliseconds written_flush_interval{10};
   /// Group commit. Once a record waits for the disk (an Ack::kDurable append, or
-  /// whenDurable()), its flush waits this long for more records to join it, but only when
-  /// others are writing too: the previous flush covered more than one record, or more were
-  /// written while it ran. A lone caller is flushed at once. Fewer flushes is the point: on
-  /// the VM measured each costs 0.3-0.9 ms of CPU outside the process, and 100 µs took a
-  /// held check's p99 at four connections from 3.6-3.9 to 1.0-1.2 ms (docs/PERFORMANCE.md,
-  /// session 6). Zero flushes at once, always.
+  /// whenDurable()), its flush waits this long for other waiters to join it, but only when
+  /// there are others: the previous flush answered more than one caller waiting for the disk,
+  /// or more began waiting while it ran. A lone caller is flushed at once. Fewer flushes is
+  /// the point: on the VM measured each costs 0.3-0.9 ms of CPU outside the process, and
+  /// 100 µs took a held check's p99 at four connections from 3.6-6.3 to 1.0-1.2 ms
+  /// (docs/PERFORMANCE.md, session 6). Zero flushes at once, always.
   std::chrono::microseconds flush_delay{100};
   /// Tests only: runs on the syncer thread before each fdatasync of records.log, so a test
   /// can fail a flush that is known to be under way.
@@ -99,10 +100,10 @@ class AuditLog {
   /// once a flush covers it, with Unavailable if the log fails first, InvalidArgument if no
   /// such record was written. It never waits for the disk: `done` runs on the thread that
   /// flushed (or failed), or on this one before the call returns if the answer is already
-  /// known, so it must be quick and must not call back into the log. The flush begins at once,
-  /// as for an append waiting for the disk. Lets a server hold an answer until its record is
-  /// on disk without holding a thread (docs/adr/0002). Every `done` is called by close() at
-  /// the latest.
+  /// known, so it must be quick and must not call back into the log. The flush begins as for
+  /// an append waiting for the disk (AuditOptions::flush_delay). Lets a server hold an answer until
+  /// its record is on disk without holding a thread (docs/adr/0002). Every `done` is called by
+  /// close() at the latest.
   void whenDurable(uint64_t seq, std::function<void(const Status&)> done);
 
   /// Crypto-shredding: destroys the data key of `subject_key` and appends a kErasure record

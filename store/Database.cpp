@@ -62,16 +62,16 @@ std::string fileUri(const std::string& path, const char* vfs) {
   return uri + "?vfs=" + vfs;
 }
 
-// Poco's connector retries a locked file for a minute before it gives up, so a file that
-// another process holds exclusively (store.sqlite_process_lock) is asked about first, once,
-// with a short wait. A writer of a shared file holds its lock for far less: WAL readers never
-// wait for it, and this only reads.
+// Poco's connector retries a locked file for a minute before it gives up, so the file is
+// asked about first, once, with the busy timeout every statement here has (10 s): longer
+// than any lock a shared process holds for a transaction or a WAL recovery, so what is still
+// locked then is held by a process with store.sqlite_process_lock exclusive.
 bool heldByAnotherProcess(const std::string& name) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(name.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, nullptr);
   if (rc == SQLITE_OK) {
-    sqlite3_busy_timeout(db, 2000);
+    sqlite3_busy_timeout(db, 10000);
     rc = sqlite3_exec(db, "SELECT COUNT(*) FROM sqlite_master", nullptr, nullptr, nullptr);
   }
   sqlite3_close(db);

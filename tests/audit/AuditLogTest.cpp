@@ -234,45 +234,68 @@ TEST(AuditLog, WrittenRecordsAreFlushedWithinTheInterval) {
   EXPECT_GT(flushes.load(), before) << "never flushed";
 }
 
-// Group commit: while others write too, a flush waits flush_delay for more records to join
-// it, and one flush answers them all.
-TEST(AuditLog, ConcurrentWaitersShareOneDelayedFlush) {
+// Sets up a log whose syncer has just seen callers wait for the disk together: during the
+// flush of a first durable append, another caller starts waiting (the hook plays it), so the
+// flush for that caller is gathered (AuditOptions::flush_delay). Not from a thread holding
+// the write lock (checkpointNow(), close()): the hook's append would wait for it.
+struct GatheringLog {
   AuditEnv env;
-  auto options = env.options();
-  options.flush_delay = std::chrono::seconds(1);
-  options.written_flush_interval = std::chrono::hours(1);  // only waiters start flushes here
+  std::unique_ptr<AuditLog> log;
   std::atomic<int> flushes{0};
-  std::atomic<bool> write_during_flush{false};
-  AuditLog* raw = nullptr;
-  options.before_flush_for_testing = [&] {
-    ++flushes;
-    // Another writer's record arriving while a flush runs is what "others write too" means.
-    if (write_during_flush.exchange(false))
-      (void)raw->append(decisionEvent(9, false), Ack::kWritten);
-  };
-  auto log = AuditLog::open(options, env.clock);
-  ASSERT_TRUE(log.isOk());
-  raw = log->get();
-  write_during_flush = true;
-  ASSERT_TRUE((*log)->append(decisionEvent(1, false)).isOk());  // durable: flushed at once
-  ASSERT_FALSE(write_during_flush.load());
+  std::atomic<bool> armed{false};  // for the flush of the first append after open()
+  std::promise<Status> hook_waiter;
 
-  const int before = flushes.load();
+  explicit GatheringLog(std::chrono::microseconds delay) {
+    auto options = env.options();
+    options.flush_delay = delay;
+    options.written_flush_interval = std::chrono::hours(1);  // only waiters start flushes
+    options.before_flush_for_testing = [this] {
+      ++flushes;
+      if (!armed.exchange(false)) return;
+      auto seq = log->append(decisionEvent(9, false), Ack::kWritten);
+      if (seq.isOk()) log->whenDurable(*seq, [this](const Status& s) { hook_waiter.set_value(s); });
+    };
+    auto opened = AuditLog::open(options, env.clock);
+    EXPECT_TRUE(opened.isOk());
+    log = std::move(opened).value();
+    armed = true;
+    EXPECT_TRUE(log->append(decisionEvent(1, false)).isOk());  // alone: flushed at once
+    EXPECT_FALSE(armed.load());
+  }
+};
+
+// Group commit: while others wait for the disk too, a flush waits flush_delay for more
+// callers to join it, and one flush answers them all.
+TEST(AuditLog, ConcurrentWaitersShareOneDelayedFlush) {
+  GatheringLog g(std::chrono::seconds(2));
+  const int before = g.flushes.load();
   std::promise<Status> first, second;
-  auto a = (*log)->append(decisionEvent(2, false), Ack::kWritten);
+  auto a = g.log->append(decisionEvent(2, false), Ack::kWritten);
   ASSERT_TRUE(a.isOk());
-  (*log)->whenDurable(*a, [&](const Status& s) { first.set_value(s); });
+  g.log->whenDurable(*a, [&](const Status& s) { first.set_value(s); });
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  EXPECT_EQ(flushes.load(), before) << "flushed without waiting for others to join";
-  auto b = (*log)->append(decisionEvent(3, false), Ack::kWritten);
+  EXPECT_EQ(g.flushes.load(), before) << "flushed without waiting for others to join";
+  auto b = g.log->append(decisionEvent(3, false), Ack::kWritten);
   ASSERT_TRUE(b.isOk());
-  (*log)->whenDurable(*b, [&](const Status& s) { second.set_value(s); });
-  auto fa = first.get_future(), fb = second.get_future();
-  ASSERT_EQ(fa.wait_for(std::chrono::seconds(10)), std::future_status::ready);
-  ASSERT_EQ(fb.wait_for(std::chrono::seconds(10)), std::future_status::ready);
-  EXPECT_TRUE(fa.get().isOk());
-  EXPECT_TRUE(fb.get().isOk());
-  EXPECT_EQ(flushes.load(), before + 1);
+  g.log->whenDurable(*b, [&](const Status& s) { second.set_value(s); });
+  auto fa = first.get_future(), fb = second.get_future(), fh = g.hook_waiter.get_future();
+  for (auto* f : {&fa, &fb, &fh}) {
+    ASSERT_EQ(f->wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    EXPECT_TRUE(f->get().isOk());
+  }
+  EXPECT_EQ(g.flushes.load(), before + 1);
+}
+
+// A close() during a gather does not wait it out: it flushes what is written and answers
+// (close() itself waits for its close record's flush).
+TEST(AuditLog, CloseEndsAGatherAtOnce) {
+  GatheringLog g(std::chrono::seconds(60));
+  auto fh = g.hook_waiter.get_future();  // its flush is being gathered now
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(g.log->close().isOk());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+  ASSERT_EQ(fh.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+  EXPECT_TRUE(fh.get().isOk());
 }
 
 // A writer alone gains nothing by waiting: each of its durable appends is flushed at once.
