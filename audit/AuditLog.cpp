@@ -676,7 +676,7 @@ void AuditLogImpl::syncLoop() {
         if (written_ > sync_started_ && disk_waiter && !gathered && waiters_overlap_ &&
             !sync_stop_ && !closing_.load() && !pending_checkpoint_ &&
             options_.flush_delay.count() > 0) {
-          // Group commit: others are writing too, so let them join this flush rather than
+          // Group commit: others wait for the disk too, so let them join this flush rather than
           // each start one of their own. Wake-ups meanwhile are not needed (gathering_).
           gathering_ = true;
           sync_cv_.wait_for(lock, options_.flush_delay,
