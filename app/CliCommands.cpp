@@ -217,9 +217,8 @@ int dncImport(const std::vector<std::string>& argv, std::ostream& out, std::ostr
         << " (while callwardend runs, use POST /v1/dnc/imports)\n";
     return 1;
   }
-  auto db = store::Database::open(c->store_url, c->store_sqlite_process_lock == "exclusive"
-                                                    ? store::ProcessLock::kExclusive
-                                                    : store::ProcessLock::kShared);
+  auto db =
+      store::Database::open(c->store_url, store::processLockNamed(c->store_sqlite_process_lock));
   if (!db.isOk()) {
     err << "callwarden dnc import: store: " << db.status().message() << "\n";
     return 1;

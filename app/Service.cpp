@@ -255,9 +255,8 @@ Result<std::unique_ptr<Service>> Service::start(const Config& config, const Cloc
 
   Status s = openAudit(*p);
   if (!s.isOk()) return Status::error(s.code(), "audit log: " + s.message());
-  auto db = store::Database::open(config.store_url, config.store_sqlite_process_lock == "exclusive"
-                                                        ? store::ProcessLock::kExclusive
-                                                        : store::ProcessLock::kShared);
+  auto db = store::Database::open(config.store_url,
+                                  store::processLockNamed(config.store_sqlite_process_lock));
   if (!db.isOk())
     return Status::error(db.status().code(), "store: " + db.status().message(),
                          db.status().field());

@@ -28,6 +28,12 @@ enum class ProcessLock {
   kExclusive,
 };
 
+/// The setting named by `store.sqlite_process_lock`: "exclusive", else shared (the
+/// configuration has already refused any other value).
+inline ProcessLock processLockNamed(const std::string& name) {
+  return name == "exclusive" ? ProcessLock::kExclusive : ProcessLock::kShared;
+}
+
 /// Thread-safe: sessions come from a pool, one per concurrent caller.
 /// Opening applies pending schema migrations (see Migrations.h) before returning.
 class Database {

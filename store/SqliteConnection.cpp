@@ -128,7 +128,7 @@ SqlitePool::Lease SqlitePool::acquire() {
       return Lease(*this, std::move(c));
     }
   }
-  auto c = SqliteConnection::open(path_);
+  auto c = SqliteConnection::open(name_);
   if (!c.isOk()) throw SqliteError(0, c.status().message());
   return Lease(*this, std::move(c).value());
 }

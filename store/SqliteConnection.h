@@ -86,7 +86,7 @@ class Query {
 class SqlitePool {
  public:
   /// `name` as for SqliteConnection::open.
-  explicit SqlitePool(std::string name) : path_(std::move(name)) {}
+  explicit SqlitePool(std::string name) : name_(std::move(name)) {}
   class Lease {
    public:
     Lease(SqlitePool& pool, std::unique_ptr<SqliteConnection> c)
@@ -105,7 +105,7 @@ class SqlitePool {
 
  private:
   void release(std::unique_ptr<SqliteConnection> c);
-  const std::string path_;
+  const std::string name_;  // a path or file: URI, as for SqliteConnection::open
   std::mutex mutex_;
   std::vector<std::unique_ptr<SqliteConnection>> idle_;  // guarded by mutex_
 };
