@@ -36,6 +36,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/SpinThenWaitMutex.h"
 #include "common/Status.h"
 #include "server/ApiMessage.h"
 #include "server/HttpRequestHead.h"
@@ -143,8 +144,8 @@ class HttpConnectionPool {
   std::atomic<int64_t> next_sweep_ms_{0};  // steady clock, milliseconds
   std::mutex sweep_mu_;                    // one sweeper at a time
 
-  std::mutex mu_;
-  std::condition_variable all_closed_;
+  SpinThenWaitMutex mu_;
+  std::condition_variable_any all_closed_;
   std::map<uint64_t, ConnectionPtr> connections_;  // guarded by mu_
   uint64_t next_id_ = 4;  // guarded by mu_; 0-3 are the listener and the three event fds
 };

@@ -114,19 +114,30 @@ TEST(AuditLog, WrittenAcksFromManyThreadsAreAllWrittenOnce) {
   appendConcurrentlyAndVerify(16, 200, 100, [](int) { return Ack::kWritten; });
 }
 
+// A record written into a file nobody can reach is not in the log. Ack::kWritten answers before
+// the flush, so such an append may still be acknowledged, like a record that a power loss takes
+// before its flush (ADR 0002, addendum 4); but whoever waits for that record's flush is told it
+// failed, a durable append is refused, and from then on so is every append.
 TEST(AuditLog, WrittenAckFailsLikeADurableOneOnceTheLogFailed) {
   AuditEnv env;
   auto log = AuditLog::open(env.options(), env.clock);
   ASSERT_TRUE(log.isOk());
   ASSERT_TRUE((*log)->append(decisionEvent(1, false), Ack::kWritten).isOk());
-  // A record written into a file nobody can reach is not in the log: refused at once.
   std::filesystem::remove_all(env.dir);
   auto seq = (*log)->append(decisionEvent(2, false), Ack::kWritten);
-  ASSERT_FALSE(seq.isOk());
-  EXPECT_EQ(seq.status().code(), ErrorCode::kUnavailable);
-  EXPECT_EQ((*log)->append(decisionEvent(3, false), Ack::kWritten).status().code(),
+  if (seq.isOk()) {
+    std::promise<Status> answer;
+    (*log)->whenDurable(*seq, [&](const Status& s) { answer.set_value(s); });
+    auto f = answer.get_future();
+    ASSERT_EQ(f.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    EXPECT_EQ(f.get().code(), ErrorCode::kUnavailable);
+  } else {
+    // The interval flush of record 1 found the file gone first.
+    EXPECT_EQ(seq.status().code(), ErrorCode::kUnavailable);
+  }
+  EXPECT_EQ((*log)->append(decisionEvent(3, false)).status().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ((*log)->append(decisionEvent(4, false), Ack::kWritten).status().code(),
             ErrorCode::kUnavailable);
-  EXPECT_EQ((*log)->append(decisionEvent(4, false)).status().code(), ErrorCode::kUnavailable);
 }
 
 // whenDurable(): every record written with Ack::kWritten is answered exactly once, with ok,
