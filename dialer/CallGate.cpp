@@ -110,6 +110,8 @@ struct CallGate::Evaluation {
   std::vector<policy::Reason> list_reasons;
   bool lists_failed = false;
   std::string lists_error;
+  // What the ledger holds cannot be evaluated (INTERNAL_ERROR): the caller cannot fix it.
+  std::string internal_error;
   std::string national_obtained;  // the registry copy relied on, for the audit record
   std::string consent_id;
   bool prior_express_consent = false;  // what the windows were evaluated with
@@ -120,7 +122,7 @@ struct CallGate::Evaluation {
 
   bool allowed() const {
     return window.isOk() && window->allowed && frequency.allowed && !store_failed &&
-           list_reasons.empty() && !lists_failed;
+           list_reasons.empty() && !lists_failed && internal_error.empty();
   }
 };
 
@@ -201,8 +203,25 @@ CallGate::Evaluation CallGate::evaluate(const CallRequest& request, LedgerTxn* t
   // The consumer's own inconvenient times narrow every window (12 CFR 1006.6(b)(1)(i)).
   if (txn != nullptr && !request.subject_id.empty())
     call.inconvenient = txn->inconvenientTimes(request.subject_id);
-  e.call = call;
   e.window = windows_->evaluate(call);
+  if (!e.window.isOk() && !call.inconvenient.empty()) {
+    // The policy refuses only a client's mistakes, so with the request valid on its own the
+    // stored intervals are at fault (written before a limit was lowered, or by a newer
+    // version). That is no 422 for the caller, and no allow either: the rest of the decision
+    // is made without them, and it denies.
+    policy::CallContext without = call;
+    without.inconvenient.clear();
+    auto w = windows_->evaluate(without);
+    if (w.isOk()) {
+      e.internal_error = "the subject's stored inconvenient times cannot be evaluated: " +
+                         e.window.status().message();
+      Log::error("stored inconvenient times cannot be evaluated; decision denied",
+                 {{"error", e.window.status().message()}});
+      e.window = std::move(w);
+      call = std::move(without);
+    }
+  }
+  e.call = call;
   if (lists.wired && !lists.failed && e.window.isOk() && !e.window->allowed &&
       !call.prior_express_consent) {
     // Name the window rules that consent would lift as CONSENT_MISSING too, so the dialer
@@ -284,10 +303,15 @@ GateDecision CallGate::finish(Evaluation& e, const CallRequest& request, const C
     d.reasons.push_back({policy::ReasonCode::kStoreUnavailable, "callwarden/lists",
                          "the do-not-call lists cannot be read: " + e.lists_error});
   }
+  if (!e.internal_error.empty()) {
+    d.reasons.push_back(
+        {policy::ReasonCode::kInternalError, "callwarden/inconvenient-times", e.internal_error});
+  }
   d.allowed = e.allowed();
   if (d.allowed) {
     d.next_allowed_at = call.at;
-  } else if (!e.store_failed && !e.lists_failed && e.list_reasons.empty() && e.frequency.free_at) {
+  } else if (!e.store_failed && !e.lists_failed && e.list_reasons.empty() &&
+             e.internal_error.empty() && e.frequency.free_at) {
     // Frequency rules only ever free up with time, so the answer is the first instant the
     // calling windows allow at or after the frequency rules do.
     const Timestamp t0 = std::max(call.at, *e.frequency.free_at);
@@ -591,6 +615,11 @@ Status CallGate::setDebtGroups(const std::string& subject_id,
 Status CallGate::setInconvenientTimes(const std::string& subject_id,
                                       const std::vector<policy::LocalInterval>& intervals,
                                       const Caller& caller) const {
+  if (intervals.size() > policy::LocalInterval::kMaxPerSubject) {
+    return Status::invalidArgument(
+        "at most " + std::to_string(policy::LocalInterval::kMaxPerSubject) + " intervals",
+        "intervals");
+  }
   for (size_t i = 0; i < intervals.size(); ++i) {
     const auto& v = intervals[i];
     const std::string at = "intervals[" + std::to_string(i) + "]";

@@ -521,9 +521,11 @@ Result<WindowDecision> CallingWindowPolicy::evaluate(const CallContext& ctx) con
 
   // Inconvenient intervals: validate, and resolve their zones once.
   // A clock without a zone: the interval is read in every candidate zone.
-  std::array<ZoneClock, 16> inconvenient_clock{};
+  std::array<ZoneClock, LocalInterval::kMaxPerSubject> inconvenient_clock{};
   if (ctx.inconvenient.size() > inconvenient_clock.size()) {
-    return Status::invalidArgument("at most 16 inconvenient intervals", "inconvenient");
+    return Status::invalidArgument(
+        "at most " + std::to_string(inconvenient_clock.size()) + " inconvenient intervals",
+        "inconvenient");
   }
   for (std::size_t i = 0; i < ctx.inconvenient.size(); ++i) {
     const LocalInterval& iv = ctx.inconvenient[i];

@@ -4,6 +4,7 @@
 // Plain value types; thread-compatible. Names of ReasonCode values are a public API.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -70,6 +71,9 @@ struct Location {
 /// A consumer-designated inconvenient time (Reg F 1006.6(b)(1)): a blocked local interval that
 /// recurs on the days in `weekdays`.
 struct LocalInterval {
+  /// The most a subject may have; the API refuses more when they are stored.
+  static constexpr std::size_t kMaxPerSubject = 16;
+
   /// Bit d set: applies on weekday d (0 = Sunday ... 6 = Saturday) of the local date on which
   /// the interval starts. Default: every day.
   std::uint8_t weekdays = 0x7f;

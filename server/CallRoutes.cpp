@@ -17,7 +17,7 @@ namespace callwarden::server {
 namespace {
 
 constexpr size_t kMaxDebtGroups = 50;
-constexpr size_t kMaxIntervals = 20;
+constexpr size_t kMaxIntervals = policy::LocalInterval::kMaxPerSubject;
 
 constexpr const char* kWeekdays[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 

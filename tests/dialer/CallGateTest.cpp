@@ -94,6 +94,46 @@ TEST(CallGate, StoreOutageDeniesAndIsAudited) {
   EXPECT_TRUE(said);
 }
 
+// Stored data the policy cannot evaluate (more intervals than it takes, as a future limit or
+// an older version might have stored) is the service's failure, not the caller's: a deny with
+// INTERNAL_ERROR, audited, never a 422 the dialer cannot fix and never an allow.
+TEST(CallGate, StoredIntervalsThePolicyCannotUseDenyWithInternalError) {
+  using std::chrono::hours;
+  NoHistoryLedger ledger;
+  const policy::LocalInterval night{0x7f, hours(1), hours(2), ""};
+  ledger.txn.inconvenient.assign(policy::LocalInterval::kMaxPerSubject + 1, night);
+  RecordingAudit audit;
+  testing::FakeClock clock("2026-07-15T16:00:00Z");  // 11:00 CDT on a Wednesday
+  CallGate gate(windows(), frequencyRules(), ledger, audit, clock);
+  for (bool reserve : {false, true}) {
+    auto d = reserve ? gate.reserve(request("2026-07-15T16:00:00Z"), {"k", "r"})
+                     : gate.check(request("2026-07-15T16:00:00Z"), {"k", "r"});
+    ASSERT_TRUE(d.isOk()) << d.status().message();
+    EXPECT_FALSE(d->allowed);
+    EXPECT_TRUE(hasReason(*d, policy::ReasonCode::kInternalError));
+    EXPECT_FALSE(d->next_allowed_at.has_value());
+    EXPECT_FALSE(d->reservation_id.has_value());
+    EXPECT_EQ(d->zones, std::vector<std::string>{"America/Chicago"});
+  }
+  EXPECT_TRUE(ledger.txn.inserted.empty());
+  ASSERT_EQ(audit.events.size(), 2u);
+  bool said = false;
+  for (const auto& [k, v] : audit.events[1].clear)
+    said = said || (k == "reasons" && v == "INTERNAL_ERROR");
+  EXPECT_TRUE(said);
+  // Within the limit the same intervals are evaluated, and 11:00 is not inside them.
+  ledger.txn.inconvenient.resize(policy::LocalInterval::kMaxPerSubject);
+  auto ok = gate.check(request("2026-07-15T16:00:00Z"), {"k", "r"});
+  ASSERT_TRUE(ok.isOk());
+  EXPECT_TRUE(ok->allowed);
+  // And the gate refuses to store more than the policy takes.
+  const std::vector<policy::LocalInterval> too_many(policy::LocalInterval::kMaxPerSubject + 1,
+                                                    night);
+  const Status s = gate.setInconvenientTimes("S-1", too_many, {"k", "r"});
+  EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(s.field(), "intervals");
+}
+
 TEST(CallGate, AuditFailureDeniesAnOtherwiseAllowedCall) {
   RecordingAudit audit;
   audit.fail = true;

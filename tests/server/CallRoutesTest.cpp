@@ -219,13 +219,19 @@ TEST_F(CallRoutes, StoredInconvenientTimesNarrowTheWindow) {
     const char* body;
     const char* field;
   };
+  // One more than the policy evaluates (policy::LocalInterval::kMaxPerSubject).
+  std::string seventeen = R"({"intervals":[)";
+  for (int i = 0; i < 17; ++i)
+    seventeen += std::string(i ? "," : "") + R"({"start":"01:00","end":"02:00"})";
+  seventeen += "]}";
   for (const Bad& b :
        {Bad{R"({"intervals":[{"start":"12:00","end":"25:00"}]})", "intervals[0].end"},
         Bad{R"({"intervals":[{"start":"12:00","end":"13:00","tz":"Mars/Base"}]})",
             "intervals[0].tz"},
         Bad{R"({"intervals":[{"start":"12:00","end":"12:00"}]})", "intervals[0]"},
         Bad{R"({"intervals":[{"start":"12:00","end":"13:00","weekdays":["mon","xyz"]}]})",
-            "intervals[0].weekdays[1]"}}) {
+            "intervals[0].weekdays[1]"},
+        Bad{seventeen.c_str(), "intervals"}}) {
     auto r = server_.putJson("/v1/subjects/S-1/inconvenient-times", b.body, kAdminToken);
     EXPECT_EQ(r.status, 422) << b.body << r.body;
     EXPECT_EQ(r.errorField("field"), b.field) << b.body << r.body;

@@ -1,6 +1,7 @@
 #pragma once
 // An attempt ledger with no history that runs every job and remembers only which
-// reservations were inserted and released: for tests and benchmarks of the gate's decision
+// reservations were inserted and released (and answers the inconvenient times a test
+// stores in it): for tests and benchmarks of the gate's decision
 // logic without SQL. Header-only so benchmarks can use it without the test support library.
 // Not thread-safe.
 
@@ -36,7 +37,9 @@ class NoHistoryTxn final : public dialer::LedgerTxn {
   std::vector<dialer::Reservation> reservationsForKey(const std::string&, Timestamp) override {
     return {};
   }
-  std::vector<policy::LocalInterval> inconvenientTimes(const std::string&) override { return {}; }
+  std::vector<policy::LocalInterval> inconvenientTimes(const std::string&) override {
+    return inconvenient;
+  }
   void setInconvenientTimes(const std::string&,
                             const std::vector<policy::LocalInterval>&) override {}
 
@@ -47,6 +50,8 @@ class NoHistoryTxn final : public dialer::LedgerTxn {
   }
 
   std::vector<std::string> inserted, released;
+  /// What inconvenientTimes() answers for every subject (empty by default).
+  std::vector<policy::LocalInterval> inconvenient;
 };
 
 class NoHistoryLedger final : public dialer::AttemptLedger {
