@@ -56,7 +56,7 @@ start_callwarden written 18082 written "${WRITTEN_THREADS:-8}"
 # (A telemarketing check would also need a fresh national list.)
 body=$check_body
 # nginx answers with a body of the same size and shape as callwarden's.
-answer='{"decision":"allow","decision_id":"dec_00000000000000000000000000000000","jurisdictions":["US","US-IL"],"next_allowed_at":"2026-07-15T16:00:00Z","policy_version":"us-2026.11.1","reasons":[],"recording":{"announce":true,"basis":"all_party_consent","channels":"dual","record":true,"rules":["US-IL/recording-all-party"]},"zones":["America/Chicago"]}'
+answer='{"decision":"allow","decision_id":"dec_00000000000000000000000000000000","jurisdictions":["US","US-IL"],"next_allowed_at":"2026-07-15T16:00:00Z","policy_version":"us-2026.12.1","reasons":[],"recording":{"announce":true,"basis":"all_party_consent","channels":"dual","record":true,"rules":["US-IL/recording-all-party"]},"zones":["America/Chicago"]}'
 cat > "$work/nginx.conf" <<NGINX
 daemon on;
 worker_processes 2;

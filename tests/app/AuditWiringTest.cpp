@@ -45,7 +45,7 @@ TEST(AuditWiring, DecisionsAndAuthFailuresAreLoggedAndTheLogVerifies) {
   EXPECT_NE(lines.find("+13125550142"), std::string::npos);  // decrypted for the investigator
   EXPECT_NE(lines.find("auth_failure"), std::string::npos);
   EXPECT_NE(lines.find("config_load"), std::string::npos);
-  EXPECT_NE(lines.find("us-2026.11.1"), std::string::npos);  // the rule load names its version
+  EXPECT_NE(lines.find("us-2026.12.1"), std::string::npos);  // the rule load names its version
 }
 
 TEST(AuditWiring, PhoneNumbersNeverReachTheLogFilesInClear) {

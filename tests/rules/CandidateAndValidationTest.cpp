@@ -71,6 +71,9 @@ TEST(Jurisdictions, PresumptionStatesApplyEvenWhenNpaStateOptionIsOff) {
   auto ct = p->resolveCandidates("+12039771234", {});
   ASSERT_TRUE(ct.isOk());
   EXPECT_EQ(ct->jurisdictionNames(), (std::vector<std::string>{"US", "US-CT"}));
+  auto ok = p->resolveCandidates("+14055211234", {});
+  ASSERT_TRUE(ok.isOk());
+  EXPECT_EQ(ok->jurisdictionNames(), (std::vector<std::string>{"US", "US-OK"}));
   auto tx = p->resolveCandidates("+15124741234", {});
   ASSERT_TRUE(tx.isOk());
   EXPECT_EQ(tx->jurisdictionNames(), (std::vector<std::string>{"US"}));
@@ -85,7 +88,7 @@ TEST(Decision, ListsEveryFailingRuleAndReportsZonesAndVersion) {
             (std::vector<std::string>{"US-FL/telemarketing-hours", "US-RI/telemarketing-hours"}));
   EXPECT_EQ(codes(*d), (std::vector<std::string>{"CALLING_WINDOW", "DAY_BANNED"}));
   EXPECT_EQ(d->jurisdictions, (std::vector<std::string>{"US", "US-FL", "US-RI"}));
-  EXPECT_EQ(defaultPolicy().version(), "us-2026.11.1");
+  EXPECT_EQ(defaultPolicy().version(), "us-2026.12.1");
 }
 
 TEST(Decision, Tv6AllUsZonesFederalOnly) {

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <memory>
 
 namespace callwarden::testing {
 namespace {
@@ -26,7 +27,7 @@ std::string doc(const std::string& extra_rule, const std::string& extra_top = ""
 TEST(RuleFile, ShippedFileLoadsWithEveryState) {
   auto set = rules::loadRuleSet(dataDir() + "/rules/us.json");
   ASSERT_TRUE(set.isOk()) << set.status().toString();
-  EXPECT_EQ((*set)->version(), "us-2026.11.1");
+  EXPECT_EQ((*set)->version(), "us-2026.12.1");
   for (const char* id :
        {"US-FL/telemarketing-hours", "US-OK/telemarketing-hours", "US-OK/adad-hours",
         "US-MD/telemarketing-hours", "US-WA/telemarketing-hours", "US-TX/telemarketing-hours",
@@ -99,30 +100,119 @@ INSTANTIATE_TEST_SUITE_P(
         BadFile{"MissingVersion", R"({"format": 1, "rules": []})", "$.version: missing"}),
     [](const auto& info) { return std::string(info.param.name); });
 
-TEST(RuleFile, EmergencyDeclarationBansLouisianaDays) {
-  // The shipped rules plus one declaration: Louisiana calls are banned on those dates only.
+// The shipped rule file with `from` (which must occur once) replaced by `to`.
+std::string shippedRulesWith(const std::string& from, const std::string& to) {
   std::ifstream in(dataDir() + "/rules/us.json");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const std::string from = "\"emergency_declarations\": []";
-  ASSERT_NE(text.find(from), std::string::npos);
-  text.replace(
-      text.find(from), from.size(),
-      R"("emergency_declarations": [{"jurisdiction": "US-LA", "from": "2026-08-27", "to": "2026-08-28", "reference": "Proclamation 123 JML 2026"}])");
-  auto set = rules::parseRuleSet(text, "us.json+emergency");
-  ASSERT_TRUE(set.isOk()) << set.status().toString();
+  const auto pos = text.find(from);
+  EXPECT_NE(pos, std::string::npos) << from;
+  EXPECT_EQ(text.find(from, pos + 1), std::string::npos) << from;
+  if (pos != std::string::npos) text.replace(pos, from.size(), to);
+  return text;
+}
+
+std::unique_ptr<policy::CallingWindowPolicy> policyFrom(const std::string& text) {
+  auto set = rules::parseRuleSet(text, "us.json+test");
+  EXPECT_TRUE(set.isOk()) << set.status().toString();
   auto plan = rules::loadNumberingPlan(rules::NumberingDataPaths::inDirectory(dataDir()));
-  ASSERT_TRUE(plan.isOk());
-  policy::CallingWindowPolicy p(*set, *plan);
+  EXPECT_TRUE(plan.isOk());
+  if (!set.isOk() || !plan.isOk()) return nullptr;
+  return std::make_unique<policy::CallingWindowPolicy>(*set, *plan);
+}
+
+// The shipped rules plus one Louisiana emergency declaration, `from` to `to` inclusive.
+std::unique_ptr<policy::CallingWindowPolicy> withLouisianaEmergency(const char* from,
+                                                                    const char* to) {
+  return policyFrom(shippedRulesWith(
+      "\"emergency_declarations\": []",
+      std::string(R"("emergency_declarations": [{"jurisdiction": "US-LA", "from": ")") + from +
+          R"(", "to": ")" + to + R"(", "reference": "Proclamation 123 JML 2026"}])"));
+}
+
+policy::CallContext telemarketing(const char* to, const char* when) {
   policy::CallContext c;
-  c.to = "+15046581234";
-  c.at = at("2026-08-27T17:00:00Z");  // Thursday 12:00 CDT
-  auto d = p.evaluate(c);
+  c.to = to;
+  c.at = at(when);
+  return c;
+}
+
+TEST(RuleFile, EmergencyDeclarationBansLouisianaDays) {
+  // Louisiana calls are banned on the declared dates only.
+  auto p = withLouisianaEmergency("2026-08-27", "2026-08-28");
+  ASSERT_NE(p, nullptr);
+  auto c = telemarketing("+15046581234", "2026-08-27T17:00:00Z");  // Thursday 12:00 CDT
+  auto d = p->evaluate(c);
   ASSERT_TRUE(d.isOk());
   EXPECT_FALSE(d->allowed);
   EXPECT_EQ(ruleIds(*d), (std::vector<std::string>{"US-LA/state-of-emergency"}));
   EXPECT_EQ(formatRfc3339(*d->next_allowed_at), "2026-08-29T13:00:00Z");  // Saturday 08:00 CDT
   c.to = "+13127440100";                                                  // Illinois: not affected
-  EXPECT_TRUE(p.evaluate(c)->allowed);
+  EXPECT_TRUE(p->evaluate(c)->allowed);
+}
+
+// next_allowed_at is searched 14 days ahead of the asked instant: a ban that ends in time gives
+// the instant, one that ends a day later gives none (the dialer asks again later).
+TEST(RuleFile, NextAllowedAtIsSearchedFourteenDaysAhead) {
+  const char* asked = "2026-08-27T17:00:00Z";  // Thursday 12:00 CDT; +14 days: 09-10 17:00Z
+  auto within = withLouisianaEmergency("2026-08-27", "2026-09-09");
+  ASSERT_NE(within, nullptr);
+  auto d = within->evaluate(telemarketing("+15046581234", asked));
+  ASSERT_TRUE(d.isOk());
+  EXPECT_FALSE(d->allowed);
+  ASSERT_TRUE(d->next_allowed_at.has_value());
+  EXPECT_EQ(formatRfc3339(*d->next_allowed_at), "2026-09-10T13:00:00Z");  // 08:00 CDT, day 14
+  auto beyond = withLouisianaEmergency("2026-08-27", "2026-09-10");
+  ASSERT_NE(beyond, nullptr);
+  d = beyond->evaluate(telemarketing("+15046581234", asked));
+  ASSERT_TRUE(d.isOk());
+  EXPECT_FALSE(d->allowed);
+  EXPECT_FALSE(d->next_allowed_at.has_value()) << formatRfc3339(*d->next_allowed_at);
+}
+
+// effective_to is exclusive and a local date: Florida's rule ending on 2026-07-16 still binds
+// at 20:30 EDT on the 15th, and no longer at 20:30 on the 16th.
+TEST(RuleFile, EffectiveToEndsARuleAtLocalMidnight) {
+  auto p = policyFrom(
+      shippedRulesWith(R"("effective_from": "2021-07-01",)",
+                       R"("effective_from": "2021-07-01", "effective_to": "2026-07-16",)"));
+  ASSERT_NE(p, nullptr);
+  auto d = p->evaluate(telemarketing("+13053721234", "2026-07-16T00:30:00Z"));  // 15th 20:30
+  ASSERT_TRUE(d.isOk());
+  EXPECT_FALSE(d->allowed);
+  EXPECT_EQ(ruleIds(*d), (std::vector<std::string>{"US-FL/telemarketing-hours"}));
+  d = p->evaluate(telemarketing("+13053721234", "2026-07-17T00:30:00Z"));  // 16th 20:30
+  ASSERT_TRUE(d.isOk());
+  EXPECT_TRUE(d->allowed);
+  // The shipped rule has no end.
+  EXPECT_FALSE(
+      defaultPolicy().evaluate(telemarketing("+13053721234", "2026-07-17T00:30:00Z"))->allowed);
+}
+
+// effective_from is inclusive and a local date: the evening before a state rule took effect is
+// only under the federal window, the evening of its first day under the state's.
+TEST(RuleFile, EffectiveFromStartsARuleAtLocalMidnight) {
+  struct Start {
+    const char* to;
+    const char* eve;    // 20:30 local on the day before
+    const char* first;  // 20:30 local on the first day
+    const char* rule;
+  };
+  for (const Start& s :
+       {Start{"+13053721234", "2021-07-01T00:30:00Z", "2021-07-02T00:30:00Z",
+              "US-FL/telemarketing-hours"},  // Fla. SB 1120, 2021-07-01 (EDT)
+        Start{"+14107671234", "2024-01-01T01:30:00Z", "2024-01-02T01:30:00Z",
+              "US-MD/telemarketing-hours"},  // Md. SB 90, 2024-01-01 (EST)
+        Start{"+12039771234", "2023-10-01T00:30:00Z", "2023-10-02T00:30:00Z",
+              "US-CT/telemarketing-hours"}}) {  // Conn. P.A. 23-98, 2023-10-01 (EDT)
+    SCOPED_TRACE(s.rule);
+    auto before = defaultPolicy().evaluate(telemarketing(s.to, s.eve));
+    ASSERT_TRUE(before.isOk());
+    EXPECT_TRUE(before->allowed) << (before->reasons.empty() ? "" : before->reasons[0].rule);
+    auto after = defaultPolicy().evaluate(telemarketing(s.to, s.first));
+    ASSERT_TRUE(after.isOk());
+    EXPECT_FALSE(after->allowed);
+    EXPECT_EQ(ruleIds(*after), (std::vector<std::string>{s.rule}));
+  }
 }
 
 TEST(NumberingFiles, OverrideAddsZonesToAnAreaCode) {

@@ -89,6 +89,8 @@ TEST_F(CallRoutes, ValidationErrorsName422Fields) {
            R"({"to":"+13125550142","purpose":"telemarketing","locations":[{"tz":"Mars/Olympus"}]})",
            "locations[0].tz"},
        Case{R"({"to":"+13125550142","purpose":"debt_collection","subject_id":"S-1"})", "debts"},
+       Case{R"({"to":"+13125550142","purpose":"debt_collection","subject_id":"S-1","debts":[]})",
+            "debts"},
        Case{R"({"to":"+13125550142","purpose":"debt_collection","debts":["D1"]})", "subject_id"},
        Case{
            R"({"to":"+13125550142","purpose":"debt_collection","subject_id":"S|1","debts":["D1"]})",
