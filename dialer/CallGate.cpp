@@ -110,8 +110,8 @@ struct CallGate::Evaluation {
   std::vector<policy::Reason> list_reasons;
   bool lists_failed = false;
   std::string lists_error;
-  // What the ledger holds cannot be evaluated (INTERNAL_ERROR): the caller cannot fix it.
-  std::string internal_error;
+  // A failure of the service itself (INTERNAL_ERROR): the caller cannot fix it.
+  std::optional<policy::Reason> internal_error;
   std::string national_obtained;  // the registry copy relied on, for the audit record
   std::string consent_id;
   bool prior_express_consent = false;  // what the windows were evaluated with
@@ -122,7 +122,7 @@ struct CallGate::Evaluation {
 
   bool allowed() const {
     return window.isOk() && window->allowed && frequency.allowed && !store_failed &&
-           list_reasons.empty() && !lists_failed && internal_error.empty();
+           list_reasons.empty() && !lists_failed && !internal_error;
   }
 };
 
@@ -213,8 +213,10 @@ CallGate::Evaluation CallGate::evaluate(const CallRequest& request, LedgerTxn* t
     without.inconvenient.clear();
     auto w = windows_->evaluate(without);
     if (w.isOk()) {
-      e.internal_error = "the subject's stored inconvenient times cannot be evaluated: " +
-                         e.window.status().message();
+      e.internal_error =
+          policy::Reason{policy::ReasonCode::kInternalError, "callwarden/inconvenient-times",
+                         "the subject's stored inconvenient times cannot be evaluated: " +
+                             e.window.status().message()};
       Log::error("stored inconvenient times cannot be evaluated; decision denied",
                  {{"error", e.window.status().message()}});
       e.window = std::move(w);
@@ -303,15 +305,12 @@ GateDecision CallGate::finish(Evaluation& e, const CallRequest& request, const C
     d.reasons.push_back({policy::ReasonCode::kStoreUnavailable, "callwarden/lists",
                          "the do-not-call lists cannot be read: " + e.lists_error});
   }
-  if (!e.internal_error.empty()) {
-    d.reasons.push_back(
-        {policy::ReasonCode::kInternalError, "callwarden/inconvenient-times", e.internal_error});
-  }
+  if (e.internal_error) d.reasons.push_back(*e.internal_error);
   d.allowed = e.allowed();
   if (d.allowed) {
     d.next_allowed_at = call.at;
-  } else if (!e.store_failed && !e.lists_failed && e.list_reasons.empty() &&
-             e.internal_error.empty() && e.frequency.free_at) {
+  } else if (!e.store_failed && !e.lists_failed && e.list_reasons.empty() && !e.internal_error &&
+             e.frequency.free_at) {
     // Frequency rules only ever free up with time, so the answer is the first instant the
     // calling windows allow at or after the frequency rules do.
     const Timestamp t0 = std::max(call.at, *e.frequency.free_at);
@@ -383,7 +382,36 @@ void denyForAuditFailure(GateDecision& d) {
                        "the decision could not be written to the audit log"});
 }
 
+Result<GateDecision> CallGate::failClosed(
+    const CallRequest& request, const Caller& caller, const char* action,
+    const std::function<Result<GateDecision>()>& decide) const {
+  try {
+    return decide();
+  } catch (const std::exception& ex) {
+    Log::error("the decision failed; denied",
+               {{"action", action}, {"request_id", caller.request_id}, {"error", ex.what()}});
+  }
+  // Nothing of the evaluation is trusted: no zones, no next instant, only the reason. The
+  // message stays generic; what failed is in the service log under the request id.
+  Evaluation e;
+  e.call = request.call;
+  e.window = policy::WindowDecision{};
+  e.internal_error = policy::Reason{
+      policy::ReasonCode::kInternalError, "callwarden/gate",
+      "the decision could not be made; the service log has the cause under request id " +
+          caller.request_id};
+  return finish(e, request, caller, action);
+}
+
 Result<GateDecision> CallGate::check(const CallRequest& request, const Caller& caller) const {
+  return failClosed(request, caller, "check", [&] { return checkOnce(request, caller); });
+}
+
+Result<GateDecision> CallGate::reserve(const CallRequest& request, const Caller& caller) const {
+  return failClosed(request, caller, "reserve", [&] { return reserveOnce(request, caller); });
+}
+
+Result<GateDecision> CallGate::checkOnce(const CallRequest& request, const Caller& caller) const {
   Evaluation e;
   ListView lists;
   Status s = ledger_.read([&](LedgerTxn& txn) {
@@ -401,7 +429,7 @@ Result<GateDecision> CallGate::check(const CallRequest& request, const Caller& c
   return finish(e, request, caller, "check");
 }
 
-Result<GateDecision> CallGate::reserve(const CallRequest& request, const Caller& caller) const {
+Result<GateDecision> CallGate::reserveOnce(const CallRequest& request, const Caller& caller) const {
   Evaluation e;
   Reservation r;
   const ListView lists = readLists(request, nullptr);

@@ -9,6 +9,7 @@
 // Thread-safe: immutable after construction; state lives in the ledger and the audit log.
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -122,6 +123,13 @@ class CallGate {
   /// From `txn` when its ledger can read the lists (LedgerTxn::gateFacts), else the ListStore.
   ListView readLists(const CallRequest& request, LedgerTxn* txn) const;
   Evaluation evaluate(const CallRequest& request, LedgerTxn* txn, const ListView& lists) const;
+  Result<GateDecision> checkOnce(const CallRequest& request, const Caller& caller) const;
+  Result<GateDecision> reserveOnce(const CallRequest& request, const Caller& caller) const;
+  /// Runs `decide`; an exception that escapes it (a defect, memory exhaustion) becomes an
+  /// audited deny with INTERNAL_ERROR: any internal failure is a deny, never a 500 or an allow.
+  Result<GateDecision> failClosed(const CallRequest& request, const Caller& caller,
+                                  const char* action,
+                                  const std::function<Result<GateDecision>()>& decide) const;
   GateDecision finish(Evaluation& e, const CallRequest& request, const Caller& caller,
                       const char* action) const;
 

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 #include "FakeClock.h"
 #include "NoHistoryLedger.h"
 #include "common/Rfc3339.h"
@@ -21,6 +23,17 @@ class FailingLedger final : public AttemptLedger {
   }
   Status read(const std::function<Status(LedgerTxn&)>&) override {
     return Status::unavailable("disk on fire");
+  }
+};
+
+// A ledger with a defect: its transactions throw instead of returning a Status.
+class ThrowingLedger final : public AttemptLedger {
+ public:
+  Status write(const std::function<Status(LedgerTxn&)>&) override {
+    throw std::runtime_error("unexpected row shape");
+  }
+  Status read(const std::function<Status(LedgerTxn&)>&) override {
+    throw std::runtime_error("unexpected row shape");
   }
 };
 
@@ -132,6 +145,38 @@ TEST(CallGate, StoredIntervalsThePolicyCannotUseDenyWithInternalError) {
   const Status s = gate.setInconvenientTimes("S-1", too_many, {"k", "r"});
   EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
   EXPECT_EQ(s.field(), "intervals");
+}
+
+// Any internal failure is a deny with a reason: an exception escaping the evaluation is an
+// audited INTERNAL_ERROR deny, with nothing of the failed evaluation in the answer.
+TEST(CallGate, AnExceptionIsAnAuditedDenyWithInternalError) {
+  ThrowingLedger ledger;
+  RecordingAudit audit;
+  testing::FakeClock clock("2026-07-15T16:00:00Z");
+  CallGate gate(windows(), frequencyRules(), ledger, audit, clock);
+  for (bool reserve : {false, true}) {
+    auto d = reserve ? gate.reserve(request("2026-07-15T16:00:00Z"), {"k", "req-7"})
+                     : gate.check(request("2026-07-15T16:00:00Z"), {"k", "req-7"});
+    ASSERT_TRUE(d.isOk()) << d.status().message();
+    EXPECT_FALSE(d->allowed);
+    ASSERT_EQ(d->reasons.size(), 1u);
+    EXPECT_EQ(d->reasons[0].code, policy::ReasonCode::kInternalError);
+    EXPECT_EQ(d->reasons[0].rule, "callwarden/gate");
+    EXPECT_NE(d->reasons[0].message.find("req-7"), std::string::npos);
+    EXPECT_EQ(d->reasons[0].message.find("row shape"), std::string::npos);  // log only
+    EXPECT_FALSE(d->next_allowed_at.has_value());
+    EXPECT_FALSE(d->reservation_id.has_value());
+    EXPECT_TRUE(d->zones.empty());
+    EXPECT_FALSE(d->policy_version.empty());
+  }
+  ASSERT_EQ(audit.events.size(), 2u);
+  EXPECT_EQ(audit.events[0].type, audit::EventType::kDecision);
+  EXPECT_EQ(audit.events[1].type, audit::EventType::kReservation);
+  for (const auto& ev : audit.events) {
+    bool said = false;
+    for (const auto& [k, v] : ev.clear) said = said || (k == "reasons" && v == "INTERNAL_ERROR");
+    EXPECT_TRUE(said);
+  }
 }
 
 TEST(CallGate, AuditFailureDeniesAnOtherwiseAllowedCall) {
