@@ -1,9 +1,11 @@
 #pragma once
-// A mutex that spins briefly before it sleeps, for locks held a few microseconds.
+// A mutex that spins briefly before it sleeps, for locks usually held a few microseconds.
 //
 // On the two-core VM the service was measured on, a futex sleep and its wake-up cost more
 // than the critical section they wait for (each system call ~1 µs, plus a context switch).
-// glibc's adaptive mutex spins up to a bounded count first, then sleeps like a plain one.
+// glibc's adaptive mutex spins up to a bounded count first (glibc.pthread.mutex_spin_count),
+// then sleeps like a plain one, so a rare long hold (the audit log's checkpointNow() waits for
+// a flush under it) costs each waiter only that bounded spin.
 
 #include <pthread.h>
 

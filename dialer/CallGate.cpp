@@ -388,9 +388,14 @@ Result<GateDecision> CallGate::failClosed(
   try {
     return decide();
   } catch (const std::exception& ex) {
-    Log::error("the decision failed; denied",
-               {{"action", action}, {"request_id", caller.request_id}, {"error", ex.what()}});
+    return internalFailure(request, caller, action, ex.what());
   }
+}
+
+GateDecision CallGate::internalFailure(const CallRequest& request, const Caller& caller,
+                                       const char* action, const std::string& cause) const {
+  Log::error("the decision failed; denied",
+             {{"action", action}, {"request_id", caller.request_id}, {"error", cause}});
   // Nothing of the evaluation is trusted: no zones, no next instant, only the reason. The
   // message stays generic; what failed is in the service log under the request id.
   Evaluation e;
@@ -400,7 +405,9 @@ Result<GateDecision> CallGate::failClosed(
       policy::ReasonCode::kInternalError, "callwarden/gate",
       "the decision could not be made; the service log has the cause under request id " +
           caller.request_id};
-  return finish(e, request, caller, action);
+  GateDecision d = finish(e, request, caller, action);
+  d.failed = true;
+  return d;
 }
 
 Result<GateDecision> CallGate::check(const CallRequest& request, const Caller& caller) const {
@@ -419,6 +426,10 @@ Result<GateDecision> CallGate::checkOnce(const CallRequest& request, const Calle
     e = evaluate(request, &txn, lists);
     return Status::ok();
   });
+  // kInternal: the job itself failed (the ledger turned its exception into a status), not the
+  // store; the store's own failures are kUnavailable.
+  if (s.code() == ErrorCode::kInternal)
+    return internalFailure(request, caller, "check", s.message());
   if (!s.isOk()) {
     lists = readLists(request, nullptr);
     e = evaluate(request, nullptr, lists);
@@ -452,27 +463,41 @@ Result<GateDecision> CallGate::reserveOnce(const CallRequest& request, const Cal
     e.expires_at = r.expires_at;
     return Status::ok();
   });
+  if (s.code() == ErrorCode::kInternal) {
+    return internalFailure(request, caller, "reserve", s.message());  // the job was rolled back
+  }
   if (!s.isOk()) {
     e = evaluate(request, nullptr, lists);
     e.store_failed = true;
     e.store_error = s.message();
   }
   if (!e.window.isOk()) return e.window.status();
-  GateDecision d = finish(e, request, caller, "reserve");
+  GateDecision d;
+  try {
+    d = finish(e, request, caller, "reserve");
+  } catch (...) {
+    // The reservation is committed but its decision was never recorded, and failClosed()
+    // answers a deny: it must not stand and count against the caps.
+    if (e.reservation_id) releaseUnaudited(*e.reservation_id);
+    throw;
+  }
   if (!d.allowed && d.reservation_id) {
     // The audit log refused the decision: the reservation must not stand unrecorded.
-    Status undo = ledger_.write([&](LedgerTxn& txn) {
-      txn.settleReservation(*d.reservation_id, ReservationState::kReleased, "audit_failed", "",
-                            false, clock_.now());
-      return Status::ok();
-    });
-    if (!undo.isOk())
-      Log::error("could not release an unaudited reservation",
-                 {{"reservation_id", *d.reservation_id}});
+    releaseUnaudited(*d.reservation_id);
     d.reservation_id.reset();
     d.expires_at.reset();
   }
   return d;
+}
+
+void CallGate::releaseUnaudited(const std::string& reservation_id) const {
+  Status undo = ledger_.write([&](LedgerTxn& txn) {
+    txn.settleReservation(reservation_id, ReservationState::kReleased, "audit_failed", "", false,
+                          clock_.now());
+    return Status::ok();
+  });
+  if (!undo.isOk())
+    Log::error("could not release an unaudited reservation", {{"reservation_id", reservation_id}});
 }
 
 Result<OutcomeResult> CallGate::recordOutcome(const std::string& reservation_id, Outcome outcome,

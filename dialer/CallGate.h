@@ -130,6 +130,11 @@ class CallGate {
   Result<GateDecision> failClosed(const CallRequest& request, const Caller& caller,
                                   const char* action,
                                   const std::function<Result<GateDecision>()>& decide) const;
+  /// The audited INTERNAL_ERROR deny (GateDecision::failed); `cause` goes to the log only.
+  GateDecision internalFailure(const CallRequest& request, const Caller& caller, const char* action,
+                               const std::string& cause) const;
+  /// Releases a committed reservation whose decision could not be recorded.
+  void releaseUnaudited(const std::string& reservation_id) const;
   GateDecision finish(Evaluation& e, const CallRequest& request, const Caller& caller,
                       const char* action) const;
 

@@ -48,6 +48,9 @@ struct GateDecision {
   /// the audit record's seq, written but not yet durable. The answer may not leave before
   /// it is; if the flush fails, the answer is denyForAuditFailure() of this one.
   std::optional<uint64_t> flush_pending;
+  /// The decision failed and is only a deny with INTERNAL_ERROR (CallGate fails closed):
+  /// nothing else of it, zones included, was evaluated, so nothing more is derived from it.
+  bool failed = false;
 };
 
 /// What a decision becomes when its audit record cannot be written or flushed: a deny with

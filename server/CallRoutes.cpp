@@ -52,7 +52,7 @@ void addCallRoutes(Router& router, CallRoutesDeps deps) {
                 who.holds_answer_until_flushed = r.can_defer;
                 auto d = deps.gate->check(req, who);
                 if (!d.isOk()) throw ApiError::fromStatus(d.status());
-                if (deps.recording != nullptr) {
+                if (deps.recording != nullptr && !d->failed) {
                   d->recording = deps.recording->decide(req.call.to, req.subject_id,
                                                         req.call.locations, d->jurisdictions);
                 }
@@ -87,7 +87,7 @@ void addCallRoutes(Router& router, CallRoutesDeps deps) {
          auto d = deps.gate->reserve(req, caller(r));
          if (!d.isOk()) throw ApiError::fromStatus(d.status());
          countDecision(*deps.metrics, *d);
-         if (deps.recording != nullptr) {
+         if (deps.recording != nullptr && !d->failed) {
            d->recording = deps.recording->decide(req.call.to, req.subject_id, req.call.locations,
                                                  d->jurisdictions);
          }

@@ -469,6 +469,9 @@ Status SqliteAttemptLedger::read(const std::function<Status(dialer::LedgerTxn&)>
     return s;
   } catch (const SqliteError& e) {
     return Status::unavailable(std::string("attempt ledger read failed: ") + e.what());
+  } catch (const std::exception& e) {
+    // As in write(): a job's own failure is kInternal, the store's kUnavailable.
+    return Status::internal(std::string("attempt ledger job failed: ") + e.what());
   }
 }
 

@@ -26,14 +26,18 @@ class FailingLedger final : public AttemptLedger {
   }
 };
 
-// A ledger with a defect: its transactions throw instead of returning a Status.
-class ThrowingLedger final : public AttemptLedger {
+// A job that fails of itself: SqliteAttemptLedger turns its exception into kInternal
+// (SqliteAttemptLedgerTest); a ledger with a defect of its own lets the exception through.
+class DefectiveLedger final : public AttemptLedger {
  public:
-  Status write(const std::function<Status(LedgerTxn&)>&) override {
-    throw std::runtime_error("unexpected row shape");
-  }
-  Status read(const std::function<Status(LedgerTxn&)>&) override {
-    throw std::runtime_error("unexpected row shape");
+  bool throws = false;
+  Status write(const std::function<Status(LedgerTxn&)>&) override { return fail(); }
+  Status read(const std::function<Status(LedgerTxn&)>&) override { return fail(); }
+
+ private:
+  Status fail() {
+    if (throws) throw std::runtime_error("unexpected row shape");
+    return Status::internal("attempt ledger job failed: unexpected row shape");
   }
 };
 
@@ -147,14 +151,18 @@ TEST(CallGate, StoredIntervalsThePolicyCannotUseDenyWithInternalError) {
   EXPECT_EQ(s.field(), "intervals");
 }
 
-// Any internal failure is a deny with a reason: an exception escaping the evaluation is an
-// audited INTERNAL_ERROR deny, with nothing of the failed evaluation in the answer.
-TEST(CallGate, AnExceptionIsAnAuditedDenyWithInternalError) {
-  ThrowingLedger ledger;
+// Any internal failure is a deny with a reason: a job that failed of itself, or an exception
+// escaping the evaluation, is an audited INTERNAL_ERROR deny (not STORE_UNAVAILABLE, not a
+// 500), with nothing of the failed evaluation in the answer.
+TEST(CallGate, AnInternalFailureIsAnAuditedDenyWithInternalError) {
+  DefectiveLedger ledger;
   RecordingAudit audit;
   testing::FakeClock clock("2026-07-15T16:00:00Z");
   CallGate gate(windows(), frequencyRules(), ledger, audit, clock);
-  for (bool reserve : {false, true}) {
+  for (int i = 0; i < 4; ++i) {
+    const bool reserve = i % 2 == 1;
+    ledger.throws = i >= 2;
+    SCOPED_TRACE(std::string(reserve ? "reserve" : "check") + (ledger.throws ? ", throws" : ""));
     auto d = reserve ? gate.reserve(request("2026-07-15T16:00:00Z"), {"k", "req-7"})
                      : gate.check(request("2026-07-15T16:00:00Z"), {"k", "req-7"});
     ASSERT_TRUE(d.isOk()) << d.status().message();
@@ -168,8 +176,9 @@ TEST(CallGate, AnExceptionIsAnAuditedDenyWithInternalError) {
     EXPECT_FALSE(d->reservation_id.has_value());
     EXPECT_TRUE(d->zones.empty());
     EXPECT_FALSE(d->policy_version.empty());
+    EXPECT_TRUE(d->failed);
   }
-  ASSERT_EQ(audit.events.size(), 2u);
+  ASSERT_EQ(audit.events.size(), 4u);
   EXPECT_EQ(audit.events[0].type, audit::EventType::kDecision);
   EXPECT_EQ(audit.events[1].type, audit::EventType::kReservation);
   for (const auto& ev : audit.events) {

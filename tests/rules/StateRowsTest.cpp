@@ -1,8 +1,10 @@
 // Every shipped state row of research sections 3.1 and 3.2: both edges of each day's window and
-// each banned weekday, for a summer and a winter week; then a holiday of each kind the row's
-// calendar has (fixed date, observed shift, nth weekday, Easter-based, election day, ad hoc).
-// The expectations are typed here from the research tables and the calendars' statutes, not
-// read from data/rules/us.json, so a wrong hour or date in the rule file fails.
+// each banned weekday in a summer week (and a winter one for Mississippi's fixed clock, Rhode
+// Island and Nebraska); then, per holiday calendar, a fixed date, an nth weekday, its observed
+// shifts and, where it has them, an Easter-based day and election day. (Louisiana's ad hoc
+// proclamation and more holidays are in CallingWindowPolicyTest.) The expectations are typed
+// here from the research tables and the calendars' statutes, not read from
+// data/rules/us.json, so a wrong hour or date in the rule file fails.
 
 #include <date/tz.h>
 #include <gtest/gtest.h>
@@ -90,7 +92,9 @@ TEST_P(StateRows, EdgesAndBannedDays) {
       const auto d = decide(row, localInstant(row.zone, day, 12 * 60));
       EXPECT_FALSE(d.allowed);
       EXPECT_TRUE(hasRuleOf(d, row.jurisdiction));
-      EXPECT_NE(std::find(codes(d).begin(), codes(d).end(), "DAY_BANNED"), codes(d).end());
+      const auto reason_codes = codes(d);
+      EXPECT_NE(std::find(reason_codes.begin(), reason_codes.end(), "DAY_BANNED"),
+                reason_codes.end());
       continue;
     }
     const Window w = *windows[i];
@@ -292,6 +296,12 @@ INSTANTIATE_TEST_SUITE_P(
                     "US-NE/prerecorded-sunday-holiday-hours", "2024-11-29", true,
                     CallType::kPrerecorded},
         HolidayCase{"NebraskaThursdayBeforeArborDay", kNe, kChicago, "", "2026-04-23", false,
+                    CallType::kPrerecorded},
+        HolidayCase{"NebraskaJuly4th2027ObservedMonday", kNe, kChicago,
+                    "US-NE/prerecorded-sunday-holiday-hours", "2027-07-05", true,
+                    CallType::kPrerecorded},
+        HolidayCase{"NebraskaChristmas2027ObservedFriday", kNe, kChicago,
+                    "US-NE/prerecorded-sunday-holiday-hours", "2027-12-24", true,
                     CallType::kPrerecorded},
         // Mississippi's holiday ban was lifted (research 9.4).
         HolidayCase{"MississippiChristmasIsNotBanned", "+16019601234", kChicago, "", "2026-12-25",
