@@ -46,6 +46,7 @@ using testing::NoHistoryLedger;
 class RecordingAudit final : public AuditTrail {
  public:
   bool fail = false;
+  int throw_next = 0;  // this many appends throw, as a defect in building the record would
   std::vector<audit::AuditEvent> events;
   std::vector<bool> flushed;  // per event: append() (true) or appendUnflushed() (false)
   Result<uint64_t> append(const audit::AuditEvent& e) override { return keep(e, true); }
@@ -58,6 +59,10 @@ class RecordingAudit final : public AuditTrail {
  private:
   Result<uint64_t> keep(const audit::AuditEvent& e, bool flush) {
     if (fail) return Status::unavailable("audit disk full");
+    if (throw_next > 0) {
+      --throw_next;
+      throw std::runtime_error("record could not be built");
+    }
     events.push_back(e);
     flushed.push_back(flush);
     return static_cast<uint64_t>(events.size());
@@ -186,6 +191,29 @@ TEST(CallGate, AnInternalFailureIsAnAuditedDenyWithInternalError) {
     for (const auto& [k, v] : ev.clear) said = said || (k == "reasons" && v == "INTERNAL_ERROR");
     EXPECT_TRUE(said);
   }
+}
+
+// A reservation is committed before its decision is recorded; if recording it throws, the
+// reservation is released (it must not count against the caps) and the answer is the audited
+// INTERNAL_ERROR deny.
+TEST(CallGate, AReservationWhoseRecordThrowsIsReleased) {
+  NoHistoryLedger ledger;
+  RecordingAudit audit;
+  audit.throw_next = 1;
+  testing::FakeClock clock("2026-07-15T16:00:00Z");
+  CallGate gate(windows(), frequencyRules(), ledger, audit, clock);
+  auto d = gate.reserve(request("2026-07-15T16:00:00Z"), {"k", "req-8"});
+  ASSERT_TRUE(d.isOk()) << d.status().message();
+  EXPECT_FALSE(d->allowed);
+  EXPECT_TRUE(d->failed);
+  EXPECT_FALSE(d->reservation_id.has_value());
+  ASSERT_EQ(ledger.txn.inserted.size(), 1u);
+  EXPECT_EQ(ledger.txn.released, ledger.txn.inserted);
+  ASSERT_EQ(audit.events.size(), 1u);  // the deny, not the allow that could not be recorded
+  bool said = false;
+  for (const auto& [k, v] : audit.events[0].clear)
+    said = said || (k == "reasons" && v == "INTERNAL_ERROR");
+  EXPECT_TRUE(said);
 }
 
 TEST(CallGate, AuditFailureDeniesAnOtherwiseAllowedCall) {
