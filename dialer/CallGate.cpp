@@ -3,6 +3,7 @@
 #include <date/tz.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "common/Log.h"
 #include "common/Random.h"
@@ -110,7 +111,7 @@ struct CallGate::Evaluation {
   std::vector<policy::Reason> list_reasons;
   bool lists_failed = false;
   std::string lists_error;
-  // A failure of the service itself (INTERNAL_ERROR): the caller cannot fix it.
+  // Set only by internalFailure(): the service itself failed (INTERNAL_ERROR).
   std::optional<policy::Reason> internal_error;
   std::string national_obtained;  // the registry copy relied on, for the audit record
   std::string consent_id;
@@ -204,24 +205,12 @@ CallGate::Evaluation CallGate::evaluate(const CallRequest& request, LedgerTxn* t
   if (txn != nullptr && !request.subject_id.empty())
     call.inconvenient = txn->inconvenientTimes(request.subject_id);
   e.window = windows_->evaluate(call);
-  if (!e.window.isOk() && !call.inconvenient.empty()) {
-    // The policy refuses only a client's mistakes, so with the request valid on its own the
-    // stored intervals are at fault (written before a limit was lowered, or by a newer
-    // version). That is no 422 for the caller, and no allow either: the rest of the decision
-    // is made without them, and it denies.
-    policy::CallContext without = call;
-    without.inconvenient.clear();
-    auto w = windows_->evaluate(without);
-    if (w.isOk()) {
-      e.internal_error =
-          policy::Reason{policy::ReasonCode::kInternalError, "callwarden/inconvenient-times",
-                         "the subject's stored inconvenient times cannot be evaluated: " +
-                             e.window.status().message()};
-      Log::error("stored inconvenient times cannot be evaluated; decision denied",
-                 {{"error", e.window.status().message()}});
-      e.window = std::move(w);
-      call = std::move(without);
-    }
+  if (!e.window.isOk() && e.window.status().field().rfind("inconvenient", 0) == 0) {
+    // A request carries no intervals: these came from the ledger (stored before a limit was
+    // lowered, or by a newer version). That is the service's failure, not a 422 the caller
+    // cannot fix, and never an allow: failClosed() answers INTERNAL_ERROR.
+    throw std::runtime_error("the subject's stored inconvenient times cannot be evaluated: " +
+                             e.window.status().message());
   }
   e.call = call;
   if (lists.wired && !lists.failed && e.window.isOk() && !e.window->allowed &&

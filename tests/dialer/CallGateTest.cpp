@@ -133,9 +133,9 @@ TEST(CallGate, StoredIntervalsThePolicyCannotUseDenyWithInternalError) {
     ASSERT_TRUE(d.isOk()) << d.status().message();
     EXPECT_FALSE(d->allowed);
     EXPECT_TRUE(hasReason(*d, policy::ReasonCode::kInternalError));
+    EXPECT_TRUE(d->failed);
     EXPECT_FALSE(d->next_allowed_at.has_value());
     EXPECT_FALSE(d->reservation_id.has_value());
-    EXPECT_EQ(d->zones, std::vector<std::string>{"America/Chicago"});
   }
   EXPECT_TRUE(ledger.txn.inserted.empty());
   ASSERT_EQ(audit.events.size(), 2u);
