@@ -158,18 +158,11 @@ std::unique_ptr<policy::CallingWindowPolicy> withLouisianaEmergency(const char* 
           R"(", "to": ")" + to + R"(", "reference": "Proclamation 123 JML 2026"}])"));
 }
 
-policy::CallContext telemarketing(const char* to, const char* when) {
-  policy::CallContext c;
-  c.to = to;
-  c.at = at(when);
-  return c;
-}
-
 TEST(RuleFile, EmergencyDeclarationBansLouisianaDays) {
   // Louisiana calls are banned on the declared dates only.
   auto p = withLouisianaEmergency("2026-08-27", "2026-08-28");
   ASSERT_NE(p, nullptr);
-  auto c = telemarketing("+15046581234", "2026-08-27T17:00:00Z");  // Thursday 12:00 CDT
+  auto c = telemarketingCall("+15046581234", at("2026-08-27T17:00:00Z"));  // Thursday 12:00 CDT
   auto d = p->evaluate(c);
   ASSERT_TRUE(d.isOk());
   EXPECT_FALSE(d->allowed);
@@ -185,14 +178,14 @@ TEST(RuleFile, NextAllowedAtIsSearchedFourteenDaysAhead) {
   const char* asked = "2026-08-27T17:00:00Z";  // Thursday 12:00 CDT; +14 days: 09-10 17:00Z
   auto within = withLouisianaEmergency("2026-08-27", "2026-09-09");
   ASSERT_NE(within, nullptr);
-  auto d = within->evaluate(telemarketing("+15046581234", asked));
+  auto d = within->evaluate(telemarketingCall("+15046581234", at(asked)));
   ASSERT_TRUE(d.isOk());
   EXPECT_FALSE(d->allowed);
   ASSERT_TRUE(d->next_allowed_at.has_value());
   EXPECT_EQ(formatRfc3339(*d->next_allowed_at), "2026-09-10T13:00:00Z");  // 08:00 CDT, day 14
   auto beyond = withLouisianaEmergency("2026-08-27", "2026-09-10");
   ASSERT_NE(beyond, nullptr);
-  d = beyond->evaluate(telemarketing("+15046581234", asked));
+  d = beyond->evaluate(telemarketingCall("+15046581234", at(asked)));
   ASSERT_TRUE(d.isOk());
   EXPECT_FALSE(d->allowed);
   EXPECT_FALSE(d->next_allowed_at.has_value()) << formatRfc3339(*d->next_allowed_at);
@@ -205,16 +198,18 @@ TEST(RuleFile, EffectiveToEndsARuleAtLocalMidnight) {
       shippedRulesWith(R"("effective_from": "2021-07-01",)",
                        R"("effective_from": "2021-07-01", "effective_to": "2026-07-16",)"));
   ASSERT_NE(p, nullptr);
-  auto d = p->evaluate(telemarketing("+13053721234", "2026-07-16T00:30:00Z"));  // 15th 20:30
+  auto d =
+      p->evaluate(telemarketingCall("+13053721234", at("2026-07-16T00:30:00Z")));  // 15th 20:30
   ASSERT_TRUE(d.isOk());
   EXPECT_FALSE(d->allowed);
   EXPECT_EQ(ruleIds(*d), (std::vector<std::string>{"US-FL/telemarketing-hours"}));
-  d = p->evaluate(telemarketing("+13053721234", "2026-07-17T00:30:00Z"));  // 16th 20:30
+  d = p->evaluate(telemarketingCall("+13053721234", at("2026-07-17T00:30:00Z")));  // 16th 20:30
   ASSERT_TRUE(d.isOk());
   EXPECT_TRUE(d->allowed);
   // The shipped rule has no end.
-  EXPECT_FALSE(
-      defaultPolicy().evaluate(telemarketing("+13053721234", "2026-07-17T00:30:00Z"))->allowed);
+  EXPECT_FALSE(defaultPolicy()
+                   .evaluate(telemarketingCall("+13053721234", at("2026-07-17T00:30:00Z")))
+                   ->allowed);
 }
 
 // effective_from is inclusive and a local date: the evening before a state rule took effect is
@@ -234,10 +229,10 @@ TEST(RuleFile, EffectiveFromStartsARuleAtLocalMidnight) {
         Start{"+12039771234", "2023-10-01T00:30:00Z", "2023-10-02T00:30:00Z",
               "US-CT/telemarketing-hours"}}) {  // Conn. P.A. 23-98, 2023-10-01 (EDT)
     SCOPED_TRACE(s.rule);
-    auto before = defaultPolicy().evaluate(telemarketing(s.to, s.eve));
+    auto before = defaultPolicy().evaluate(telemarketingCall(s.to, at(s.eve)));
     ASSERT_TRUE(before.isOk());
     EXPECT_TRUE(before->allowed) << (before->reasons.empty() ? "" : before->reasons[0].rule);
-    auto after = defaultPolicy().evaluate(telemarketing(s.to, s.first));
+    auto after = defaultPolicy().evaluate(telemarketingCall(s.to, at(s.first)));
     ASSERT_TRUE(after.isOk());
     EXPECT_FALSE(after->allowed);
     EXPECT_EQ(ruleIds(*after), (std::vector<std::string>{s.rule}));

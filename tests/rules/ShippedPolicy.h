@@ -37,6 +37,19 @@ inline Timestamp at(const char* rfc3339) {
   return t.isOk() ? *t : Timestamp{};
 }
 
+/// A telemarketing call to `to` at `when` (the purpose of every state row in the research).
+inline policy::CallContext telemarketingCall(const char* to, Timestamp when,
+                                             policy::CallType type = policy::CallType::kLive,
+                                             bool prior_express_consent = false) {
+  policy::CallContext c;
+  c.to = to;
+  c.purpose = policy::Purpose::kTelemarketing;
+  c.call_type = type;
+  c.prior_express_consent = prior_express_consent;
+  c.at = when;
+  return c;
+}
+
 inline std::vector<std::string> codes(const policy::WindowDecision& d) {
   std::vector<std::string> out;
   for (const auto& r : d.reasons) out.emplace_back(policy::reasonCodeName(r.code));

@@ -19,7 +19,6 @@
 namespace callwarden::testing {
 namespace {
 
-using policy::CallContext;
 using policy::CallType;
 using std::chrono::minutes;
 
@@ -64,13 +63,7 @@ Timestamp localInstant(const char* zone, date::year_month_day day, int minute) {
 class StateRows : public ::testing::TestWithParam<StateRow> {
  protected:
   policy::WindowDecision decide(const StateRow& row, Timestamp t) {
-    CallContext ctx;
-    ctx.to = row.number;
-    ctx.purpose = policy::Purpose::kTelemarketing;
-    ctx.call_type = row.call_type;
-    ctx.prior_express_consent = row.consent;
-    ctx.at = t;
-    auto d = defaultPolicy().evaluate(ctx);
+    auto d = defaultPolicy().evaluate(telemarketingCall(row.number, t, row.call_type, row.consent));
     EXPECT_TRUE(d.isOk()) << d.status().toString();
     return d.isOk() ? *d : policy::WindowDecision{};
   }
@@ -208,13 +201,8 @@ TEST_P(StateHolidays, BannedAtNoonOrNot) {
   ASSERT_EQ(std::sscanf(c.date, "%d-%u-%u", &y, &m, &dd), 3) << c.date;
   const date::year_month_day day{date::year{y}, date::month{m}, date::day{dd}};
   ASSERT_TRUE(day.ok()) << c.date;
-  CallContext ctx;
-  ctx.to = c.number;
-  ctx.purpose = policy::Purpose::kTelemarketing;
-  ctx.call_type = c.call_type;
-  ctx.prior_express_consent = c.consent;
-  ctx.at = localInstant(c.zone, day, 12 * 60);
-  auto d = defaultPolicy().evaluate(ctx);
+  auto d = defaultPolicy().evaluate(
+      telemarketingCall(c.number, localInstant(c.zone, day, 12 * 60), c.call_type, c.consent));
   ASSERT_TRUE(d.isOk()) << d.status().toString();
   std::string why;
   for (const auto& r : d->reasons) why += " " + r.rule;

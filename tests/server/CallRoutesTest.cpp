@@ -2,6 +2,7 @@
 // HTTP against the assembled service (real SQLite, real audit log, shipped rule data).
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <thread>
@@ -238,6 +239,47 @@ TEST_F(CallRoutes, StoredInconvenientTimesNarrowTheWindow) {
     EXPECT_EQ(r.status, 422) << b.body << r.body;
     EXPECT_EQ(r.errorField("field"), b.field) << b.body << r.body;
   }
+}
+
+// What the store holds for a subject and the policy cannot evaluate (more inconvenient intervals
+// than it takes, as an older version or a hand edit might leave) fails the decision, not the
+// request: 200 with a deny whose only reason is INTERNAL_ERROR, no zones and no recording
+// block, for checks and reservations alike; never a 422, a 500 or an allow.
+TEST_F(CallRoutes, StoredDataThePolicyCannotEvaluateIsAnInternalErrorDeny) {
+  const std::string url = server_.config().store_url;
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(url.substr(url.find(':') + 1).c_str(), &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 10000);
+  std::string sql = "BEGIN;";
+  for (int i = 0; i < 17; ++i)
+    sql +=
+        "INSERT INTO inconvenient_time (subject_id, weekdays, start_s, end_s, tz) "
+        "VALUES ('S-1', 127, 3600, 7200, '');";
+  sql += "COMMIT;";
+  char* err = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << err;
+  sqlite3_free(err);
+  sqlite3_close(db);
+  for (bool reserving : {false, true}) {
+    auto r = reserving ? reserve(collection("2026-07-15T16:00:00Z"))
+                       : check(collection("2026-07-15T16:00:00Z"));
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto j = r.json();
+    EXPECT_EQ(j->getValue<std::string>("decision"), "deny");
+    ASSERT_EQ(j->getArray("reasons")->size(), 1u) << r.body;
+    EXPECT_EQ(j->getArray("reasons")->getObject(0)->getValue<std::string>("code"),
+              "INTERNAL_ERROR");
+    EXPECT_EQ(j->getArray("reasons")->getObject(0)->getValue<std::string>("rule"),
+              "callwarden/gate");
+    EXPECT_EQ(j->getArray("zones")->size(), 0u);
+    EXPECT_FALSE(j->has("recording")) << r.body;
+    EXPECT_FALSE(j->has("reservation_id")) << r.body;
+  }
+  // Another subject is unaffected.
+  EXPECT_EQ(check(collection("2026-07-15T16:00:00Z", R"(["D1"])", "S-2"))
+                .json()
+                ->getValue<std::string>("decision"),
+            "allow");
 }
 
 TEST_F(CallRoutes, ConversationReportedAfterTheCallWasSettledStillBlocks) {
