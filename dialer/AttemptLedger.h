@@ -43,6 +43,11 @@ struct Reservation {
   std::vector<std::string> debt_keys;  // the debts a conversation on this call would block
 };
 
+struct AttemptTimes {
+  std::vector<Timestamp> counted;
+  std::vector<Timestamp> consented;
+};
+
 /// A consent record, granted or revoked; history is appended, never overwritten.
 struct ConsentRecord {
   std::string id;
@@ -70,8 +75,13 @@ class LedgerTxn {
   virtual std::map<std::string, std::string> debtGroups(const std::string& subject_id) = 0;
   virtual void setDebtGroups(const std::string& subject_id,
                              const std::map<std::string, std::string>& groups) = 0;
-  /// Pending or counted, not excluded, at or after `since`.
-  virtual std::vector<Timestamp> attempts(const std::string& key, Timestamp since) = 0;
+  /// Records every attempt and conversation of key `from` under key `to` as well, each
+  /// reservation once. An attempt that direct consent excluded under `from` counts under `to`:
+  /// the consent names the old key only.
+  virtual void copyHistory(const std::string& from, const std::string& to) = 0;
+  /// Pending or counted attempts at or after `since`: those that count, and those that direct
+  /// consent excluded from Reg F's counts (state caps still count them).
+  virtual AttemptTimes attempts(const std::string& key, Timestamp since) = 0;
   virtual std::vector<Timestamp> conversations(const std::string& key, Timestamp since) = 0;
   /// Unrevoked regf_call consents given to the collector for `key`, with calls used so far.
   virtual std::vector<policy::DirectConsent> directConsents(const std::string& key,

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
 
 #include "common/Log.h"
 #include "common/Random.h"
@@ -34,6 +35,13 @@ std::string joinList(const std::vector<std::string>& items) {
 
 std::string subjectKeyFor(const std::string& subject_id, const std::string& phone) {
   return subject_id.empty() ? "phone:" + phone : "subject:" + subject_id;
+}
+
+// A debt counts under its group's key (TV-12); a debt in no group is its own group.
+std::string keyOfDebt(const std::map<std::string, std::string>& groups,
+                      const std::string& subject_id, const std::string& debt) {
+  auto g = groups.find(debt);
+  return CallGate::debtKey(subject_id, g == groups.end() ? debt : g->second);
 }
 
 }  // namespace
@@ -242,26 +250,34 @@ CallGate::Evaluation CallGate::evaluate(const CallRequest& request, LedgerTxn* t
   if (call.purpose == policy::Purpose::kDebtCollection) {
     const auto groups = txn->debtGroups(request.subject_id);
     for (const auto& debt : request.debts) {
-      auto g = groups.find(debt);
-      std::string key = debtKey(request.subject_id, g == groups.end() ? debt : g->second);
+      std::string key = keyOfDebt(groups, request.subject_id, debt);
       if (std::find(e.debt_keys.begin(), e.debt_keys.end(), key) != e.debt_keys.end()) continue;
       e.debt_keys.push_back(key);
-      keys.push_back({key, policy::FrequencyRule::Scope::kDebt, txn->attempts(key, since),
-                      txn->conversations(key, since)});
+      auto attempts = txn->attempts(key, since);
+      keys.push_back({key, policy::FrequencyRule::Scope::kDebt, std::move(attempts.counted),
+                      txn->conversations(key, since), std::move(attempts.consented)});
       auto c = txn->directConsents(key, since);
       consents.insert(consents.end(), c.begin(), c.end());
     }
     flags = txn->accountFlags(request.subject_id);
   } else if (call.purpose == policy::Purpose::kTelemarketing) {
     // The caps count calls to a person on one subject matter (Fla. Stat. 501.616(6)(b)).
-    // Without a subject id the person is the number; without a subject matter, the campaign.
-    const std::string subject = request.subject_id.empty() ? call.to : request.subject_id;
+    // The person is the number called and, when the request names one, the subject: a call
+    // counts against both and is checked against both, so calls made with a subject id are
+    // found by one made without it. Without a subject matter, the campaign is the matter.
     const std::string matter = !request.subject_matter.empty() ? request.subject_matter
                                : !request.campaign_id.empty()  ? "campaign:" + request.campaign_id
                                                                : "unspecified";
-    std::string key = topicKey(subject, matter);
-    keys.push_back(
-        {key, policy::FrequencyRule::Scope::kSubjectMatter, txn->attempts(key, since), {}});
+    for (const std::string* person : {&std::as_const(call.to), &request.subject_id}) {
+      if (person->empty()) continue;
+      std::string key = topicKey(*person, matter);
+      if (!keys.empty() && keys.front().key == key) continue;
+      keys.push_back({key,
+                      policy::FrequencyRule::Scope::kSubjectMatter,
+                      txn->attempts(key, since).counted,
+                      {},
+                      {}});
+    }
   }
   policy::FrequencyInput in;
   in.purpose = call.purpose;
@@ -561,9 +577,7 @@ Status CallGate::recordConversation(const std::string& subject_id,
   Status s = ledger_.write([&](LedgerTxn& txn) {
     const auto groups = txn.debtGroups(subject_id);
     for (const auto& debt : debts) {
-      auto g = groups.find(debt);
-      txn.insertConversation(debtKey(subject_id, g == groups.end() ? debt : g->second), at,
-                             "reported", "");
+      txn.insertConversation(keyOfDebt(groups, subject_id, debt), at, "reported", "");
     }
     return Status::ok();
   });
@@ -580,13 +594,18 @@ Status CallGate::recordConversation(const std::string& subject_id,
 
 Result<std::string> CallGate::recordConsent(ConsentInput input, const Caller& caller) const {
   auto& c = input.record;
+  // Consents are looked up by the call's `to`, textually: a phone in any other spelling
+  // ("3055551234") would never match, and a revocation stored that way would never deny.
+  if (!c.phone.empty()) {
+    Status valid = windows_->validateNumber(c.phone, "phone");
+    if (!valid.isOk()) return valid;
+  }
   c.id = randomId("con");
   c.api_key = caller.key_name;
   Status s = ledger_.write([&](LedgerTxn& txn) {
     const auto groups = txn.debtGroups(c.subject_id);
     for (const auto& debt : input.debts) {
-      auto g = groups.find(debt);
-      c.debt_keys.push_back(debtKey(c.subject_id, g == groups.end() ? debt : g->second));
+      c.debt_keys.push_back(keyOfDebt(groups, c.subject_id, debt));
     }
     txn.insertConsent(c);
     return Status::ok();
@@ -638,6 +657,18 @@ Status CallGate::setDebtGroups(const std::string& subject_id,
     }
   }
   Status s = ledger_.write([&](LedgerTxn& txn) {
+    // Calls and conversations are stored under the key their debt had then. A debt whose key
+    // changes takes that history along: grouping SL-A (4 calls) with SL-B (3 calls) must find
+    // 7 calls on SL, and a debt leaving a group keeps the group's calls (TV-12).
+    const auto before = txn.debtGroups(subject_id);
+    std::set<std::string> debts;
+    for (const auto& m : {before, by_debt})
+      for (const auto& entry : m) debts.insert(entry.first);
+    for (const auto& debt : debts) {
+      const std::string from = keyOfDebt(before, subject_id, debt);
+      const std::string to = keyOfDebt(by_debt, subject_id, debt);
+      if (from != to) txn.copyHistory(from, to);
+    }
     txn.setDebtGroups(subject_id, by_debt);
     return Status::ok();
   });
@@ -715,13 +746,13 @@ Result<AttemptsView> CallGate::attempts(const std::string& subject_id,
   const Timestamp now = clock_.now();
   Status s = ledger_.read([&](LedgerTxn& txn) {
     const auto groups = txn.debtGroups(subject_id);
-    auto g = groups.find(debt);
-    view.key = debtKey(subject_id, g == groups.end() ? debt : g->second);
+    view.key = keyOfDebt(groups, subject_id, debt);
     view.reservations = txn.reservationsForKey(view.key, now - kLookback);
     view.conversations = txn.conversations(view.key, now - kLookback);
+    auto attempts = txn.attempts(view.key, now - kLookback);
     std::vector<policy::KeyHistory> keys = {{view.key, policy::FrequencyRule::Scope::kDebt,
-                                             txn.attempts(view.key, now - kLookback),
-                                             view.conversations}};
+                                             std::move(attempts.counted), view.conversations,
+                                             std::move(attempts.consented)}};
     auto consents = txn.directConsents(view.key, now - kLookback);
     // Days are counted in the zones of the most recent number called for this debt.
     policy::CandidateSet candidates;

@@ -388,15 +388,16 @@ bool libphonenumberValid(std::string_view e164) {
   return util->IsValidNumber(number);
 }
 
-Result<ParsedNumber> parseE164(std::string_view to, const NumberingPlan& plan) {
+Result<ParsedNumber> parseE164(std::string_view to, const NumberingPlan& plan,
+                               const std::string& field = "to") {
   // E.164 only: '+', a country code not starting with 0, at most 15 digits in all.
   if (to.size() < 3 || to.size() > 16 || to[0] != '+' || !isDigits(to.substr(1)) || to[1] == '0') {
-    return Status::invalidArgument("to must be an E.164 number such as +18505551234", "to");
+    return Status::invalidArgument(field + " must be an E.164 number such as +18505551234", field);
   }
   ParsedNumber p;
   if (to[1] == '1') {
     if (to.size() != 12)
-      return Status::invalidArgument("a +1 number has exactly 10 digits after +1", "to");
+      return Status::invalidArgument("a +1 number has exactly 10 digits after +1", field);
     p.nanp = true;
     p.npa = digitsToInt(to.substr(2, 3));
     p.nxx = digitsToInt(to.substr(5, 3));
@@ -411,10 +412,10 @@ Result<ParsedNumber> parseE164(std::string_view to, const NumberingPlan& plan) {
       default:
         break;
     }
-    return Status::invalidArgument("to is not a valid NANP number", "to");
+    return Status::invalidArgument(field + " is not a valid NANP number", field);
   }
   if (!libphonenumberValid(to))
-    return Status::invalidArgument("to is not a valid phone number", "to");
+    return Status::invalidArgument(field + " is not a valid phone number", field);
   return p;
 }
 
@@ -437,6 +438,12 @@ CallingWindowPolicy::CallingWindowPolicy(std::shared_ptr<const RuleSet> rules,
     if (auto code = stateJurisdiction(p.state))
       presumption_states_.set(static_cast<std::size_t>(*code));
   }
+}
+
+Status CallingWindowPolicy::validateNumber(std::string_view number,
+                                           const std::string& field) const {
+  auto parsed = parseE164(number, *plan_, field);
+  return parsed ? Status::ok() : parsed.status();
 }
 
 Result<CandidateSet> CallingWindowPolicy::resolveCandidates(

@@ -42,6 +42,11 @@ class CallingWindowPolicy {
   Result<CandidateSet> resolveCandidates(std::string_view to,
                                          std::span<const Location> locations) const;
 
+  /// OK if `number` is an E.164 number this policy would accept as `to`; otherwise
+  /// kInvalidArgument naming `field`. Other records matched against a call's `to` (a consent's
+  /// phone) must pass it, so that the same number is never stored in a second spelling.
+  Status validateNumber(std::string_view number, const std::string& field) const;
+
  private:
   std::shared_ptr<const RuleSet> rules_;
   std::shared_ptr<const NumberingPlan> plan_;

@@ -38,8 +38,8 @@ bool isRegf(const FrequencyRule& r) {
 }
 
 // Earliest instant >= at when a count rule lets one more call through, or `at` if it does now.
-Timestamp countFreeAt(const FrequencyRule& rule, const KeyHistory& key, const FrequencyInput& in,
-                      bool rolling) {
+Timestamp countFreeAt(const FrequencyRule& rule, std::span<const Timestamp> attempts,
+                      const FrequencyInput& in, bool rolling) {
   const int limit = std::max(rule.limit, 0);
   if (rolling) {
     const auto window = rule.window == FrequencyRule::Window::kRollingHours
@@ -48,7 +48,7 @@ Timestamp countFreeAt(const FrequencyRule& rule, const KeyHistory& key, const Fr
     // Calls in (t - window, t]; sorted newest first, the call `limit` places back must have
     // left the window: t' = a_limit + window.
     std::vector<Timestamp> recent;
-    for (auto a : key.attempts) {
+    for (auto a : attempts) {
       if (a > in.at - window) recent.push_back(a);
     }
     if (static_cast<int>(recent.size()) < limit) return in.at;
@@ -62,7 +62,7 @@ Timestamp countFreeAt(const FrequencyRule& rule, const KeyHistory& key, const Fr
   for (const date::time_zone* z : in.zones) {
     const date::local_days today = localDay(z, in.at);
     std::vector<date::local_days> days;
-    for (auto a : key.attempts) {
+    for (auto a : attempts) {
       auto d = localDay(z, a);
       if (d > today - date::days(rule.length)) days.push_back(d);
     }
@@ -161,7 +161,12 @@ FrequencyDecision evaluateFrequency(const FrequencyInput& in, std::span<const Fr
       if (rule.kind == FrequencyRule::Kind::kPostConversation) {
         free_at = conversationFreeAt(rule, key, in, rolling);
       } else {
-        free_at = countFreeAt(rule, key, in,
+        std::vector<Timestamp> counted = key.attempts;
+        if (!isRegf(rule)) {
+          counted.insert(counted.end(), key.consented_attempts.begin(),
+                         key.consented_attempts.end());
+        }
+        free_at = countFreeAt(rule, counted, in,
                               rolling || rule.window == FrequencyRule::Window::kRollingHours);
       }
       if (free_at > in.at) {

@@ -50,6 +50,9 @@ struct KeyHistory {
   FrequencyRule::Scope scope = FrequencyRule::Scope::kDebt;
   std::vector<Timestamp> attempts;       // placed or pending; released and excluded ones omitted
   std::vector<Timestamp> conversations;  // debt keys only
+  /// Placed or pending calls that direct consent excluded from Reg F (1006.14(b)(3)(i)). The
+  /// exclusion is Reg F's own: a state cap (940 CMR 7.04(1)(f)) counts them like any other.
+  std::vector<Timestamp> consented_attempts;
 };
 
 /// Prior consent to be called, given directly to the collector (1006.14(b)(3)(i)). Consent
@@ -59,7 +62,8 @@ struct DirectConsent {
   std::string key;  // the debt key it covers
   Timestamp received_at{};
   std::optional<Timestamp> valid_until;  // an earlier end the consumer set, if any
-  int max_calls = 0;                     // 0: no call limit within the 7-day life
+  int max_calls = 1;  // calls it covers within its 7-day life; 0 (stored by versions before
+                      // 2026-12-03, which defaulted to it): no limit
   int calls_used = 0;
 };
 

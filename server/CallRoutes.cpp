@@ -179,7 +179,9 @@ void addCallRoutes(Router& router, CallRoutesDeps deps) {
          c.words = f.optionalString("words", 1024).value_or("");
          c.received_at = optionalTime(f, "received_at").value_or(deps.clock->now());
          c.valid_until = optionalTime(f, "valid_until");
-         c.max_calls = static_cast<int>(f.optionalInt("max_calls", 0, 1000).value_or(0));
+         // "Call me back tomorrow at 10" is one call (TV-13): a consent covers one call unless
+         // it says how many.
+         c.max_calls = static_cast<int>(f.optionalInt("max_calls", 1, 1000).value_or(1));
          auto id = deps.gate->recordConsent(std::move(in), caller(r));
          if (!id.isOk()) throw ApiError::fromStatus(id.status());
          Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
@@ -190,6 +192,7 @@ void addCallRoutes(Router& router, CallRoutesDeps deps) {
       {"PUT", "/v1/subjects/{id}/flags", {Scope::kAdmin}, BodyKind::kJson, [deps](ApiRequest& r) {
          JsonFields f(r.json);
          f.rejectUnknown({"flags"});
+         f.require("flags");
          std::string subject = r.pathParam("id");
          if (!validId(subject)) throw ApiError(422, "INVALID_FIELD", "bad subject id", "id");
          auto list = f.stringArray("flags", 16, 64);
@@ -215,6 +218,7 @@ void addCallRoutes(Router& router, CallRoutesDeps deps) {
               [deps](ApiRequest& r) {
                 JsonFields f(r.json);
                 f.rejectUnknown({"groups"});
+                f.require("groups");
                 std::string subject = r.pathParam("id");
                 if (!validId(subject)) throw ApiError(422, "INVALID_FIELD", "bad subject id", "id");
                 std::map<std::string, std::vector<std::string>> groups;
@@ -236,6 +240,7 @@ void addCallRoutes(Router& router, CallRoutesDeps deps) {
               [deps](ApiRequest& r) {
                 JsonFields f(r.json);
                 f.rejectUnknown({"intervals"});
+                f.require("intervals");
                 std::string subject = r.pathParam("id");
                 if (!validId(subject)) throw ApiError(422, "INVALID_FIELD", "bad subject id", "id");
                 std::vector<policy::LocalInterval> intervals;

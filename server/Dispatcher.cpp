@@ -219,7 +219,12 @@ ApiResponse Dispatcher::dispatch(const HttpRequestHead& head, std::istream& body
     } catch (const Poco::Exception&) {
       throw ApiError(400, "MALFORMED_URI", "the request URI cannot be parsed");
     }
-    auto match = ctx_.router->match(req.method, req.path);
+    // Route on the path as sent, so that an encoded '/' stays inside its segment.
+    const std::string& target = head.target;
+    const std::string raw_path = !target.empty() && target[0] == '/'
+                                     ? target.substr(0, target.find_first_of("?#"))
+                                     : req.path;
+    auto match = ctx_.router->match(req.method, raw_path);
     if (match.route == nullptr) {
       if (!match.allowed_methods.empty()) {
         std::string allow;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <typeinfo>
 
 #include "server/ApiError.h"
 
@@ -22,6 +23,10 @@ JsonFields::JsonFields(Poco::JSON::Object::Ptr object, std::string prefix)
 
 bool JsonFields::has(const std::string& name) const {
   return object_->has(name) && !object_->isNull(name);
+}
+
+void JsonFields::require(const std::string& name) const {
+  if (!has(name)) throw ApiError(422, "MISSING_FIELD", name + " is required", path(name));
 }
 
 std::string JsonFields::requiredString(const std::string& name, size_t max_len) const {
@@ -52,7 +57,9 @@ std::optional<long long> JsonFields::optionalInt(const std::string& name, long l
                                                  long long max) const {
   if (!has(name)) return std::nullopt;
   const auto& v = object_->get(name);
-  if (!v.isInteger()) throw invalid(path(name), name + " must be an integer");
+  // Poco calls a JSON true an integer (1): "max_calls": false must not mean 0.
+  if (!v.isInteger() || v.type() == typeid(bool))
+    throw invalid(path(name), name + " must be an integer");
   long long n = 0;
   try {
     n = v.convert<long long>();

@@ -30,6 +30,9 @@ class JsonFields {
   /// Each element of an array of objects, wrapped with the right prefix.
   std::vector<JsonFields> objectArray(const std::string& name, size_t max_items) const;
   bool has(const std::string& name) const;
+  /// 422 MISSING_FIELD unless the field is there and not null. For a field that replaces a
+  /// stored list: only an explicit [] may clear it, never a forgotten or null field.
+  void require(const std::string& name) const;
   /// Rejects fields the endpoint does not know: a misspelt "subject_id" must not be ignored.
   /// `also` lets an endpoint extend a shared list (place = check fields + Twilio fields).
   void rejectUnknown(std::initializer_list<const char*> known,

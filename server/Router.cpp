@@ -19,6 +19,32 @@ std::vector<std::string> splitPath(const std::string& path) {
   return out;
 }
 
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decodes one path segment. Decoding after splitting keeps "%2F" inside its segment:
+// a subject id "acct/7" is reachable as /v1/subjects/acct%2F7/flags. A malformed escape is
+// left as it is (and then matches no id, since '%' is not an id character).
+std::string decodeSegment(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    int hi = 0, lo = 0;
+    if (s[i] == '%' && i + 2 < s.size() && (hi = hexValue(s[i + 1])) >= 0 &&
+        (lo = hexValue(s[i + 2])) >= 0) {
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
 bool isParam(const std::string& seg) {
   return seg.size() > 2 && seg.front() == '{' && seg.back() == '}';
 }
@@ -34,7 +60,8 @@ Router::Match Router::match(const std::string& method, const std::string& path) 
   Match result;
   // A trailing slash is a different resource; keep paths exact to avoid ambiguity.
   if (path.size() > 1 && path.back() == '/') return result;
-  const auto segments = splitPath(path);
+  auto segments = splitPath(path);
+  for (auto& s : segments) s = decodeSegment(s);
   for (const auto& c : routes_) {
     if (c.segments.size() != segments.size()) continue;
     std::map<std::string, std::string> params;
@@ -47,7 +74,8 @@ Router::Match Router::match(const std::string& method, const std::string& path) 
       }
     }
     if (!ok) continue;
-    if (c.route.method == method) {
+    // HEAD is GET without the body (RFC 9110 9.3.2); the connection leaves the body out.
+    if (c.route.method == method || (method == "HEAD" && c.route.method == "GET")) {
       result.route = &c.route;
       result.params = std::move(params);
       result.allowed_methods.clear();

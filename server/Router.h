@@ -33,6 +33,7 @@ class Router {
     std::vector<std::string>
         allowed_methods;  // filled when the path matched but the method did not
   };
+  /// `path` is as it arrived, percent-encoded: each segment is decoded after the split.
   Match match(const std::string& method, const std::string& path) const;
 
  private:

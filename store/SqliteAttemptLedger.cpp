@@ -73,13 +73,33 @@ class SqlTxn final : public dialer::LedgerTxn {
     }
   }
 
-  std::vector<Timestamp> attempts(const std::string& key, Timestamp since) override {
+  void copyHistory(const std::string& from, const std::string& to) override {
+    Query(c_,
+          "INSERT OR IGNORE INTO attempt (reservation_id, key, at, consent_id) "
+          "SELECT reservation_id, ?, at, NULL FROM attempt WHERE key = ?")
+        .bind(to)
+        .bind(from)
+        .run();
+    Query(c_,
+          "INSERT INTO conversation (key, at, source, reservation_id) "
+          "SELECT ?, c.at, c.source, c.reservation_id FROM conversation c WHERE c.key = ? "
+          "AND NOT EXISTS (SELECT 1 FROM conversation d WHERE d.key = ? AND d.at = c.at "
+          "AND d.reservation_id IS c.reservation_id)")
+        .bind(to)
+        .bind(from)
+        .bind(to)
+        .run();
+  }
+
+  dialer::AttemptTimes attempts(const std::string& key, Timestamp since) override {
     Query q(c_,
-            "SELECT a.at FROM attempt a JOIN reservation r ON r.id = a.reservation_id "
-            "WHERE a.key = ? AND a.at >= ? AND a.consent_id IS NULL AND r.state <> 'released'");
+            "SELECT a.at, a.consent_id IS NOT NULL FROM attempt a "
+            "JOIN reservation r ON r.id = a.reservation_id "
+            "WHERE a.key = ? AND a.at >= ? AND r.state <> 'released'");
     q.bind(key).bind(toMicros(since));
-    std::vector<Timestamp> out;
-    while (q.next()) out.push_back(fromMicros(q.int64(0)));
+    dialer::AttemptTimes out;
+    while (q.next())
+      (q.int64(1) != 0 ? out.consented : out.counted).push_back(fromMicros(q.int64(0)));
     return out;
   }
 

@@ -50,7 +50,7 @@ struct Fixture {
     for (auto& h : keys) {
       if (h.key == k) return h;
     }
-    keys.push_back({k, scope, {}, {}});
+    keys.push_back({k, scope, {}, {}, {}});
     return keys.back();
   }
   FrequencyDecision at(const char* when) const {
@@ -253,6 +253,26 @@ TEST(FrequencyPolicy, MassachusettsTwoPerSevenDaysForCollection) {
   EXPECT_TRUE(hasReason(d, ReasonCode::kStateFrequencyCap));
   EXPECT_FALSE(hasReason(d, ReasonCode::kRegf7In7));
   EXPECT_EQ(formatRfc3339(*d.free_at), "2026-06-08T04:00:00Z");
+}
+
+// Direct consent lifts Reg F's counts only ((b)(3) refers to (b)(2)); the Massachusetts cap
+// counts the consented calls like any other, and the consent does not lift it either.
+TEST(FrequencyPolicy, MassachusettsCountsCallsThatConsentExcludedFromRegF) {
+  Fixture f({"America/New_York"}, {"MA"});
+  f.key("D1").consented_attempts = {T("2026-06-01T10:00:00-04:00"), T("2026-06-02T10:00:00-04:00")};
+  f.consents.push_back({"con-1", "D1", T("2026-06-01T09:00:00-04:00"), std::nullopt, 5, 2});
+  auto d = f.at("2026-06-03T10:00:00-04:00");
+  EXPECT_FALSE(d.allowed);
+  ASSERT_EQ(d.reasons.size(), 1u);
+  EXPECT_EQ(d.reasons[0].rule, "US-MA/collection-2-per-7");
+  EXPECT_EQ(formatRfc3339(*d.free_at), "2026-06-08T04:00:00Z");
+  // Without Massachusetts, only Reg F applies, and the consent excludes the call from it.
+  Fixture g({"America/New_York"});
+  g.keys = f.keys;
+  g.consents = f.consents;
+  for (int i = 0; i < 7; ++i)
+    g.keys[0].consented_attempts.push_back(T("2026-06-02T11:00:00-04:00"));
+  EXPECT_TRUE(g.at("2026-06-03T10:00:00-04:00").allowed);
 }
 
 TEST(FrequencyPolicy, CalendarDaysUseTheLongestBlockAcrossZones) {

@@ -340,6 +340,34 @@ TEST_F(CallRoutes, AccountFlagsBlockCollection) {
   EXPECT_EQ(server_.putJson("/v1/subjects/S-1/flags", R"({"flags":[]})", kDialerToken).status, 403);
 }
 
+// A PUT replaces a stored list: a forgotten or null field must not clear a block.
+TEST_F(CallRoutes, SubjectListsAreClearedOnlyByAnExplicitEmptyList) {
+  ASSERT_EQ(
+      server_.putJson("/v1/subjects/acct%2F7/flags", R"({"flags":["bankruptcy"]})", kAdminToken)
+          .status,
+      200);
+  auto blocked = [&] {
+    auto r = check(collection("2026-07-15T16:00:00Z", R"(["D1"])", "acct/7"));
+    return r.json()->getValue<std::string>("decision") == "deny";
+  };
+  EXPECT_TRUE(blocked());
+  for (const auto& [path, body] : std::vector<std::pair<std::string, std::string>>{
+           {"flags", "{}"},
+           {"flags", R"({"flags":null})"},
+           {"debt-groups", "{}"},
+           {"debt-groups", R"({"groups":null})"},
+           {"inconvenient-times", "{}"},
+           {"inconvenient-times", R"({"intervals":null})"}}) {
+    auto r = server_.putJson("/v1/subjects/acct%2F7/" + path, body, kAdminToken);
+    EXPECT_EQ(r.status, 422) << path << " " << body;
+    EXPECT_EQ(r.errorField("code"), "MISSING_FIELD") << path << " " << body;
+  }
+  EXPECT_TRUE(blocked());
+  ASSERT_EQ(server_.putJson("/v1/subjects/acct%2F7/flags", R"({"flags":[]})", kAdminToken).status,
+            200);
+  EXPECT_FALSE(blocked());
+}
+
 TEST_F(CallRoutes, GroupedDebtsShareOneCount) {
   auto g = server_.putJson("/v1/subjects/S-1/debt-groups",
                            R"({"groups":[{"id":"SL","debts":["SL-A","SL-B"]}]})", kAdminToken);
@@ -352,6 +380,50 @@ TEST_F(CallRoutes, GroupedDebtsShareOneCount) {
                 .json()
                 ->getValue<std::string>("decision"),
             "deny");
+}
+
+// TV-12 when the grouping comes after the calls: the group finds its debts' calls and
+// conversations, and a debt leaving the group keeps the group's.
+TEST_F(CallRoutes, RegroupingDebtsCarriesTheirCallsAlong) {
+  for (int i = 0; i < 4; ++i)
+    reserve(collection("2026-03-02T15:0" + std::to_string(i) + ":00Z", R"(["SL-A"])"));
+  for (int i = 4; i < 7; ++i)
+    reserve(collection("2026-03-02T15:0" + std::to_string(i) + ":00Z", R"(["SL-B"])"));
+  auto codes = [&](const char* debts) {
+    auto r = check(collection("2026-03-03T15:00:00Z", debts));
+    std::vector<std::string> out;
+    auto a = r.json()->getArray("reasons");
+    for (size_t i = 0; i < a->size(); ++i)
+      out.push_back(a->getObject(i)->getValue<std::string>("code"));
+    return out;
+  };
+  using Codes = std::vector<std::string>;
+  ASSERT_EQ(codes(R"(["SL-A"])"), Codes{});  // 4 calls: not yet
+  ASSERT_EQ(server_
+                .putJson("/v1/subjects/S-1/debt-groups",
+                         R"({"groups":[{"id":"SL","debts":["SL-A","SL-B"]}]})", kAdminToken)
+                .status,
+            200);
+  EXPECT_EQ(codes(R"(["SL-A"])"), Codes{"REGF_7_IN_7"});
+  EXPECT_EQ(codes(R"(["SL-B"])"), Codes{"REGF_7_IN_7"});
+  ASSERT_EQ(server_.putJson("/v1/subjects/S-1/debt-groups", R"({"groups":[]})", kAdminToken).status,
+            200);
+  EXPECT_EQ(codes(R"(["SL-B"])"), Codes{"REGF_7_IN_7"});
+
+  // A conversation about one debt blocks its group once grouped.
+  ASSERT_EQ(server_
+                .postJson("/v1/conversations",
+                          R"({"subject_id":"S-1","debts":["C-1"],"at":"2026-03-02T16:00:00Z"})",
+                          kAgentToken)
+                .status,
+            201);
+  EXPECT_EQ(codes(R"(["C-2"])"), Codes{});
+  ASSERT_EQ(server_
+                .putJson("/v1/subjects/S-1/debt-groups",
+                         R"({"groups":[{"id":"C","debts":["C-1","C-2"]}]})", kAdminToken)
+                .status,
+            200);
+  EXPECT_EQ(codes(R"(["C-2"])"), Codes{"REGF_POST_CONVERSATION"});
 }
 
 TEST_F(CallRoutes, DirectConsentExcludesTheCallback) {
@@ -382,6 +454,90 @@ TEST_F(CallRoutes, DirectConsentExcludesTheCallback) {
   EXPECT_EQ(v.json()->getValue<std::string>("frees_at"), "2026-03-09T05:00:00Z");
   EXPECT_EQ(v.json()->getArray("blocking")->getObject(0)->getValue<std::string>("code"),
             "REGF_7_IN_7");
+}
+
+// Fla. Stat. 501.616(6)(b): 3 calls in 24 h to a person on one subject matter. The person is
+// the number called and the subject: a call without the subject id, or to the subject's other
+// number, finds the calls made the other way.
+TEST_F(CallRoutes, FloridaCapCountsTheNumberAndTheSubject) {
+  importNationalList();
+  auto call = [](const std::string& to, const std::string& subject, const std::string& matter,
+                 const std::string& at) {
+    return R"({"to":")" + to + R"(","purpose":"telemarketing",)" +
+           (subject.empty() ? "" : R"("subject_id":")" + subject + R"(",)") +
+           R"("subject_matter":")" + matter + R"(","at":")" + at + R"("})";
+  };
+  auto decision = [](const HttpResult& r) { return r.json()->getValue<std::string>("decision"); };
+  // Wed 2026-07-15 11:00 EDT; +1 305 is Miami.
+  for (int i = 0; i < 3; ++i) {
+    auto r = reserve(
+        call("+13055550142", "S-FL", "solar", "2026-07-15T15:0" + std::to_string(i) + ":00Z"));
+    ASSERT_EQ(decision(r), "allow") << r.body;
+  }
+  for (const auto& body : {call("+13055550142", "", "solar", "2026-07-15T16:00:00Z"),
+                           call("+13055550143", "S-FL", "solar", "2026-07-15T16:00:00Z")}) {
+    auto r = reserve(body);
+    ASSERT_EQ(decision(r), "deny") << body << " " << r.body;
+    auto reasons = r.json()->getArray("reasons");
+    ASSERT_GE(reasons->size(), 1u);
+    for (size_t i = 0; i < reasons->size(); ++i)
+      EXPECT_EQ(reasons->getObject(i)->getValue<std::string>("code"), "STATE_FREQUENCY_CAP");
+    // 24 h after the first of the three.
+    EXPECT_EQ(r.json()->getValue<std::string>("next_allowed_at"), "2026-07-16T15:00:00Z");
+  }
+  EXPECT_EQ(decision(reserve(call("+13055550142", "S-FL", "roofing", "2026-07-15T16:00:00Z"))),
+            "allow");
+  EXPECT_EQ(decision(reserve(call("+13055550143", "S-other", "solar", "2026-07-15T16:00:00Z"))),
+            "allow");
+}
+
+// 940 CMR 7.04(1)(f): 2 collection calls in 7 days. Direct consent takes a call out of Reg F's
+// counts ((b)(3)), not out of the state's.
+TEST_F(CallRoutes, MassachusettsCapCountsCallsUnderDirectConsent) {
+  auto c = server_.postJson(
+      "/v1/consents",
+      R"({"subject_id":"S-MA","scope":"regf_call","debts":["D1"],"given_to":"collector",)"
+      R"("received_at":"2026-06-01T13:00:00Z","max_calls":5})",
+      kAgentToken);
+  ASSERT_EQ(c.status, 201) << c.body;
+  auto call = [](const std::string& at) {
+    return R"({"to":"+16175550142","purpose":"debt_collection","subject_id":"S-MA",)"
+           R"("debts":["D1"],"locations":[{"state":"MA"}],"at":")" +
+           at + R"("})";
+  };
+  for (const char* at : {"2026-06-01T14:00:00Z", "2026-06-02T14:00:00Z"}) {
+    auto r = reserve(call(at));
+    ASSERT_EQ(r.json()->getValue<std::string>("decision"), "allow") << r.body;
+  }
+  auto third = reserve(call("2026-06-03T14:00:00Z"));
+  ASSERT_EQ(third.json()->getValue<std::string>("decision"), "deny") << third.body;
+  auto reasons = third.json()->getArray("reasons");
+  ASSERT_EQ(reasons->size(), 1u) << third.body;
+  EXPECT_EQ(reasons->getObject(0)->getValue<std::string>("rule"), "US-MA/collection-2-per-7");
+}
+
+// TV-13's second call: a consent that does not say how many calls it covers covers one.
+TEST_F(CallRoutes, DirectConsentWithoutACountCoversOneCall) {
+  for (int i = 0; i < 7; ++i) reserve(collection("2026-03-02T15:0" + std::to_string(i) + ":00Z"));
+  for (const char* bad : {R"("max_calls":0)", R"("max_calls":false)", R"("max_calls":1.5)"}) {
+    auto r = server_.postJson("/v1/consents",
+                              std::string(R"({"subject_id":"S-1","scope":"regf_call",)"
+                                          R"("debts":["D1"],"given_to":"collector",)") +
+                                  bad + "}",
+                              kAgentToken);
+    EXPECT_EQ(r.status, 422) << bad;
+    EXPECT_EQ(r.errorField("field"), "max_calls") << bad;
+  }
+  auto c = server_.postJson(
+      "/v1/consents",
+      R"({"subject_id":"S-1","scope":"regf_call","debts":["D1"],"given_to":"collector",)"
+      R"("received_at":"2026-03-05T20:00:00Z"})",
+      kAgentToken);
+  ASSERT_EQ(c.status, 201) << c.body;
+  EXPECT_EQ(reserve(collection("2026-03-06T16:00:00Z")).json()->getValue<std::string>("decision"),
+            "allow");
+  auto second = reserve(collection("2026-03-06T21:00:00Z"));
+  EXPECT_EQ(second.json()->getValue<std::string>("decision"), "deny") << second.body;
 }
 
 TEST_F(CallRoutes, ConcurrentReservationsTakeExactlySevenSlots) {

@@ -192,6 +192,24 @@ TEST_F(DispatcherTest, UnknownRouteIs404AndWrongMethodIs405) {
   EXPECT_EQ(m.headers["Allow"], "POST");
 }
 
+// Path parameters are decoded after the path is split: an id with a '/' in it stays one
+// segment. HEAD answers like GET, without the body.
+TEST_F(DispatcherTest, PathParametersKeepAnEncodedSlashAndHeadIsGetWithoutABody) {
+  auto r = get("/v1/items/acct%2F7", kDialer);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()->getValue<std::string>("id"), "acct/7");
+  EXPECT_EQ(get("/v1/items/acct/7", kDialer).status, 404);
+  HttpRequestSpec head;
+  head.method = "HEAD";
+  head.path = "/v1/items/7";
+  head.headers["Authorization"] = std::string("Bearer ") + kDialer;
+  auto h = testing::httpRequest("127.0.0.1", server_->port(), head);
+  EXPECT_EQ(h.status, 200);
+  EXPECT_TRUE(h.body.empty());
+  head.path = "/v1/echo";
+  EXPECT_EQ(testing::httpRequest("127.0.0.1", server_->port(), head).status, 405);
+}
+
 TEST_F(DispatcherTest, ValidationFailureIs422NamingTheField) {
   auto missing = post(R"({"n":1})");
   EXPECT_EQ(missing.status, 422);
@@ -202,6 +220,11 @@ TEST_F(DispatcherTest, ValidationFailureIs422NamingTheField) {
   EXPECT_EQ(wrong_type.errorField("field"), "to");
   auto too_long = post(R"({"to":"+1541555012345678901"})");
   EXPECT_EQ(too_long.status, 422);
+  for (const char* n : {"true", "false", "1.5", "\"3\""}) {
+    auto not_int = post(std::string(R"({"to":"+15415550123","n":)") + n + "}");
+    EXPECT_EQ(not_int.status, 422) << n;
+    EXPECT_EQ(not_int.errorField("field"), "n") << n;
+  }
   auto out_of_range = post(R"({"to":"+15415550123","n":11})");
   EXPECT_EQ(out_of_range.status, 422);
   EXPECT_EQ(out_of_range.errorField("field"), "n");

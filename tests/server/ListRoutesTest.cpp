@@ -263,6 +263,27 @@ TEST_F(ListRoutes, Tv22RevocationDeniesRobocallsFromReceipt) {
       Codes{"CONSENT_MISSING"});
 }
 
+TEST_F(ListRoutes, AConsentPhoneMustBeTheE164SpellingACheckUses) {
+  // A consent is found by the call's `to`, textually: a revocation stored as "3125550142"
+  // would never deny a call to +13125550142.
+  for (const char* phone : {"3125550142", "+1 312 555 0142", "+1312555014", "+13125550142x",
+                            "+10125550142", "+1(312)5550142"}) {
+    auto r = server_.postJson("/v1/consents",
+                              std::string(R"({"subject_id":"S-1","phone":")") + phone +
+                                  R"(","scope":"robocall","action":"revoke"})",
+                              kAgentToken);
+    EXPECT_EQ(r.status, 422) << phone << ": " << r.body;
+    EXPECT_EQ(r.errorField("field"), "phone") << phone;
+  }
+  EXPECT_EQ(server_
+                .postJson("/v1/consents",
+                          R"({"subject_id":"S-1","phone":"+13125550142","scope":"robocall",)"
+                          R"("action":"revoke"})",
+                          kAgentToken)
+                .status,
+            201);
+}
+
 TEST_F(ListRoutes, Tv24ReassignedNumber) {
   freshNationalList();
   ASSERT_EQ(

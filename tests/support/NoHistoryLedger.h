@@ -16,7 +16,8 @@ class NoHistoryTxn final : public dialer::LedgerTxn {
  public:
   std::map<std::string, std::string> debtGroups(const std::string&) override { return {}; }
   void setDebtGroups(const std::string&, const std::map<std::string, std::string>&) override {}
-  std::vector<Timestamp> attempts(const std::string&, Timestamp) override { return {}; }
+  dialer::AttemptTimes attempts(const std::string&, Timestamp) override { return {}; }
+  void copyHistory(const std::string&, const std::string&) override {}
   std::vector<Timestamp> conversations(const std::string&, Timestamp) override { return {}; }
   std::vector<policy::DirectConsent> directConsents(const std::string&, Timestamp) override {
     return {};
