@@ -318,6 +318,17 @@ Result<recording::TrackedRecording> RecordingControl::startRecording(
         ErrorCode::kFailedPrecondition,
         "the recording policy does not allow recording this call (" + decision.basis + ")");
   }
+  // While a payment (or a manual pause) is open the call must not be heard: a recording started
+  // now would capture the card until a pause landed, and that pause could fail. Refused, under
+  // the call's lock, so no session can open between this read and the start.
+  auto open = store_.openSession(call_sid);
+  if (!open.isOk())
+    return Status::unavailable("cannot read the call's pause sessions: " + open.status().message());
+  if (*open) {
+    audit("start", "refused_paused", &**open, "", "a pause session is open", caller);
+    return Status::conflict("the call's recording is paused (session " + (*open)->id +
+                            "); start a recording after it ends");
+  }
   auto r = port_->startRecording(call_sid, options_.public_base_url + "/twilio/recording-status");
   if (!r.isOk()) {
     audit("start", "failed", nullptr, "", describe(r.error), caller);
@@ -328,17 +339,6 @@ Result<recording::TrackedRecording> RecordingControl::startRecording(
   }
   track(call_sid, r.value->sid, r.value->status, r.value->source);
   audit("start", "started", nullptr, r.value->sid, "", caller);
-  // A payment already open on this call: the new recording must not hear the card.
-  auto open = store_.openSession(call_sid);
-  if (open.isOk() && *open) {
-    auto u = port_->updateRecording(call_sid, r.value->sid, RecordingCommand::kPause);
-    if (u.isOk()) {
-      PauseSession s = **open;
-      s.recording_sids.push_back(r.value->sid);
-      (void)store_.updateSession(s);
-      track(call_sid, r.value->sid, "paused", "");
-    }
-  }
   recording::TrackedRecording out;
   out.sid = r.value->sid;
   out.call_sid = call_sid;

@@ -213,6 +213,8 @@ void addRecordingRoutes(Router& router, RecordingRoutesDeps deps) {
                 if (!res.isOk()) {
                   if (res.status().code() == ErrorCode::kFailedPrecondition)
                     throw ApiError(409, "RECORDING_NOT_STARTED", res.status().message());
+                  if (res.status().code() == ErrorCode::kConflict)
+                    throw ApiError(409, "RECORDING_PAUSED", res.status().message());
                   throw ApiError(503, "TWILIO_UNAVAILABLE", res.status().message());
                 }
                 o->set("recording_sid", res->sid);

@@ -284,6 +284,25 @@ TEST_F(RecordingRoutes, RecordingStartingDuringPaymentIsPausedAtOnce) {
   EXPECT_TRUE(eventually([&] { return state(call) == "paused"; }));
 }
 
+// Starting a recording while a payment is open would capture the card until a pause landed.
+TEST_F(RecordingRoutes, NoRecordingStartsWhileAPaymentIsOpen) {
+  const std::string call = liveRecordedCall();
+  auto p = pay(call);
+  ASSERT_EQ(p.status, 201) << p.body;
+  const size_t before = twilio_.recordings().size();
+  auto r = server_->postJson("/v1/calls/" + call + "/recordings",
+                             std::string(R"({"to":")") + kTo + R"("})", kAgentToken);
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(r.errorField("code"), "RECORDING_PAUSED");
+  EXPECT_EQ(twilio_.recordings().size(), before);
+  ASSERT_EQ(complete(call, p.json()->getValue<std::string>("payment_id")).status, 200);
+  EXPECT_EQ(server_
+                ->postJson("/v1/calls/" + call + "/recordings",
+                           std::string(R"({"to":")") + kTo + R"("})", kAgentToken)
+                .status,
+            201);
+}
+
 TEST_F(RecordingRoutes, ManualPauseAndResumeNeedAReason) {
   const std::string call = liveRecordedCall();
   EXPECT_EQ(server_->postJson("/v1/calls/" + call + "/recordings/pause", "{}", kAgentToken).status,
