@@ -35,45 +35,63 @@ struct RawEntry {
   std::string wrapped;
 };
 
+// Parses the entry at `pos`; its length on success, 0 if the bytes there are not a whole,
+// valid entry.
+size_t parseEntry(std::string_view file, size_t pos, Sha256& h, RawEntry& e) {
+  ByteReader r(reinterpret_cast<const uint8_t*>(file.data() + pos), file.size() - pos);
+  uint32_t len = 0;
+  if (!r.u32(len) || (len != kActiveBody && len != kShreddedBody) || r.remaining() < len + 8) {
+    return 0;
+  }
+  const uint8_t* body = r.take(len);
+  const uint8_t* check = r.take(8);
+  Hash d = h.digest(asView(reinterpret_cast<const uint8_t*>(file.data() + pos), 4 + len));
+  if (std::memcmp(d.data(), check, 8) != 0) return 0;
+  ByteReader b(body, len);
+  uint64_t c = 0;
+  b.u8(e.kind);
+  std::memcpy(e.id.data(), b.take(16), 16);
+  b.u32(e.version);
+  b.u64(c);
+  e.created = static_cast<int64_t>(c);
+  if (e.kind == kActive && len == kActiveBody) {
+    std::memcpy(e.index.data(), b.take(32), 32);
+    e.wrapped.assign(reinterpret_cast<const char*>(b.take(60)), 60);
+  } else if (e.kind == kShredded && len == kShreddedBody) {
+    uint64_t sh = 0;
+    b.u64(sh);
+    e.shredded = static_cast<int64_t>(sh);
+  } else {
+    return 0;
+  }
+  return 4 + len + 8;
+}
+
 // Parses the file; `good` receives the length of the prefix made of whole, valid entries.
-// Returns false if an invalid entry is followed by more bytes that are not a torn tail.
+// Returns false if the file does not end there.
 bool parseEntries(std::string_view file, std::vector<RawEntry>& out, size_t& good) {
   good = 0;
   Sha256 h;
-  size_t pos = 0;
-  while (pos < file.size()) {
-    ByteReader r(reinterpret_cast<const uint8_t*>(file.data() + pos), file.size() - pos);
-    uint32_t len = 0;
-    if (!r.u32(len) || (len != kActiveBody && len != kShreddedBody) || r.remaining() < len + 8) {
-      return false;
-    }
-    const uint8_t* body = r.take(len);
-    const uint8_t* check = r.take(8);
-    Hash d = h.digest(asView(reinterpret_cast<const uint8_t*>(file.data() + pos), 4 + len));
-    if (std::memcmp(d.data(), check, 8) != 0) return false;
-    ByteReader b(body, len);
+  while (good < file.size()) {
     RawEntry e;
-    uint64_t c = 0;
-    b.u8(e.kind);
-    std::memcpy(e.id.data(), b.take(16), 16);
-    b.u32(e.version);
-    b.u64(c);
-    e.created = static_cast<int64_t>(c);
-    if (e.kind == kActive && len == kActiveBody) {
-      std::memcpy(e.index.data(), b.take(32), 32);
-      e.wrapped.assign(reinterpret_cast<const char*>(b.take(60)), 60);
-    } else if (e.kind == kShredded && len == kShreddedBody) {
-      uint64_t s = 0;
-      b.u64(s);
-      e.shredded = static_cast<int64_t>(s);
-    } else {
-      return false;
-    }
+    const size_t n = parseEntry(file, good, h, e);
+    if (n == 0) return false;
     out.push_back(std::move(e));
-    pos += 4 + len + 8;
-    good = pos;
+    good += n;
   }
   return true;
+}
+
+// Whether a whole, valid entry starts anywhere after `from`: then the damage at `from` is not
+// a torn final append but something in the middle of the file, and cutting there would
+// destroy the keys after it.
+bool validEntryAfter(std::string_view file, size_t from) {
+  Sha256 h;
+  for (size_t pos = from + 1; pos < file.size(); ++pos) {
+    RawEntry e;
+    if (parseEntry(file, pos, h, e) != 0) return true;
+  }
+  return false;
 }
 }  // namespace
 
@@ -130,9 +148,12 @@ Result<std::unique_ptr<SubjectKeyStore>> SubjectKeyStore::open(const std::string
   if (!parseEntries(data, entries, good)) {
     // Entries are only ever appended by flush() (or replaced wholesale by rename), so damage
     // can only legitimately be a torn final append of subjects no record refers to yet.
-    if (!repair || read_only)
-      return Status::corruption("subject key store " + path + " is damaged at byte " +
-                                std::to_string(good));
+    if (!repair || read_only || validEntryAfter(data, good))
+      return Status::corruption(
+          "subject key store " + path + " is damaged at byte " + std::to_string(good) +
+          (repair && !read_only ? ", and whole entries follow the damage: not a torn "
+                                  "append, so nothing is cut; restore the file from a backup"
+                                : ""));
     if (::truncate(path.c_str(), static_cast<off_t>(good)) != 0)
       return errnoStatus("cannot truncate", path);
     if (repaired != nullptr) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include <thread>
 
 #include "AuditTestSupport.h"
@@ -100,6 +102,46 @@ TEST(AuditKeys, AppendForShreddedSubjectRejected) {
   ASSERT_TRUE(store.isOk());
   EXPECT_EQ((*store)->keyFor(k->subject_id).status().code(), ErrorCode::kFailedPrecondition);
   EXPECT_EQ(std::filesystem::file_size(tmp.path() + "/subjects.log"), 4u + 37u + 8u);
+}
+
+// Only a torn final append may be cut at start: damage with whole entries after it would
+// take their keys (and every record sealed under them) along, so the store refuses to open.
+TEST(AuditKeys, DamageBeforeWholeEntriesIsRefusedNotCut) {
+  testing::TempDir tmp;
+  const std::string path = tmp.path() + "/subjects.log";
+  Key32 kek{};
+  kek[0] = 9;
+  {
+    auto store = SubjectKeyStore::open(path, kek, true);
+    ASSERT_TRUE(store.isOk());
+    for (const char* s : {"phone:+15415550101", "phone:+15415550102", "phone:+15415550103"})
+      ASSERT_TRUE((*store)->acquire(s, 1).isOk());
+    ASSERT_TRUE((*store)->flush().isOk());
+  }
+  const auto whole = std::filesystem::file_size(path);
+  const auto entry = whole / 3;
+  auto flip = [&](std::uintmax_t at) {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(static_cast<std::streamoff>(at));
+    char c = 0;
+    f.get(c);
+    f.seekp(static_cast<std::streamoff>(at));
+    f.put(static_cast<char>(c ^ 0x20));
+  };
+  flip(entry + 30);  // inside the second of three entries
+  std::string repaired;
+  auto damaged = SubjectKeyStore::open(path, kek, true, &repaired);
+  ASSERT_FALSE(damaged.isOk());
+  EXPECT_EQ(damaged.status().code(), ErrorCode::kCorruption);
+  EXPECT_TRUE(repaired.empty());
+  EXPECT_EQ(std::filesystem::file_size(path), whole);  // nothing cut
+  flip(entry + 30);                                    // undone
+  flip(2 * entry + 30);                                // now the last entry: a torn tail
+  auto torn = SubjectKeyStore::open(path, kek, true, &repaired);
+  ASSERT_TRUE(torn.isOk()) << torn.status().message();
+  EXPECT_FALSE(repaired.empty());
+  EXPECT_EQ(std::filesystem::file_size(path), 2 * entry);
+  EXPECT_TRUE((*torn)->lookup("phone:+15415550102").has_value());
 }
 
 TEST(AuditKeys, ShredRacingAppendsNeverSealsUnderADestroyedKey) {
