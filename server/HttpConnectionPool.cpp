@@ -125,10 +125,14 @@ std::string serialize(const ApiResponse& res, bool http11, bool keep_alive, bool
   appendHeader(out, "Date", httpDate());
   appendHeader(out, "Connection", keep_alive ? "Keep-Alive" : "close");
   for (const auto& [name, value] : res.headers) appendHeader(out, name, value);
-  appendHeader(out, "Content-Type", res.content_type);
-  appendHeader(out, "Content-Length", std::to_string(res.body.size()));
+  // A 204 has no content, and no Content-Length may say so (RFC 9110 8.6).
+  const bool no_content = res.status == 204;
+  if (!no_content) {
+    appendHeader(out, "Content-Type", res.content_type);
+    appendHeader(out, "Content-Length", std::to_string(res.body.size()));
+  }
   out += "\r\n";
-  if (!head_only) out += res.body;
+  if (!head_only && !no_content) out += res.body;
   return out;
 }
 

@@ -354,6 +354,7 @@ TEST_F(GatewayRoutes, AcceptsTheSignatureOfTheOfficialTwilioPackage) {
   spec.headers["X-Twilio-Signature"] = signature;
   auto r = server_->send(spec);
   EXPECT_EQ(r.status, 204) << r.body;
+  EXPECT_EQ(r.headers.count("Content-Length"), 0u);  // RFC 9110 8.6
   EXPECT_TRUE(
       eventually([&] { return stateOf(j->getValue<std::string>("reservation_id")) == "counted"; }));
   // One byte changed in a value: rejected.
