@@ -73,6 +73,12 @@ TEST(RecordingPolicy, EuropeanZoneMakesAUsNumberAnEuSubject) {
   EXPECT_FALSE(isEuOrUkSubject("+13125550142", {"America/Chicago"}));
   EXPECT_TRUE(isEuOrUkSubject("+4915112345678", {}));
   EXPECT_FALSE(isEuOrUkSubject("+41445556677", {}));  // Switzerland: neither EU nor UK
+  // Outermost regions with codes of their own, and EU zones outside Europe/.
+  for (const char* n : {"+262262123456", "+590590123456", "+594594123456", "+596596123456"})
+    EXPECT_TRUE(isEuOrUkSubject(n, {})) << n;
+  for (const char* z : {"Atlantic/Canary", "Atlantic/Azores", "Asia/Nicosia", "Indian/Reunion"})
+    EXPECT_TRUE(isEuOrUkSubject("+13125550142", {z})) << z;
+  EXPECT_FALSE(isEuOrUkSubject("+13125550142", {"Atlantic/Bermuda"}));
 }
 
 TEST(RecordingRuleLoader, RejectsUnknownKeysAndMissingArray) {
