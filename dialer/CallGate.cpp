@@ -182,6 +182,7 @@ CallGate::Evaluation CallGate::evaluate(const CallRequest& request, LedgerTxn* t
                                         const ListView& lists) const {
   Evaluation e;
   policy::CallContext call = request.call;
+  const auto candidates = windows_->resolveCandidates(call.to, call.locations);
   if (lists.failed) {
     e.lists_failed = true;
     e.lists_error = lists.error;
@@ -190,6 +191,7 @@ CallGate::Evaluation CallGate::evaluate(const CallRequest& request, LedgerTxn* t
     policy::DncInput dnc;
     dnc.purpose = call.purpose;
     dnc.at = call.at;
+    if (candidates.isOk()) dnc.zones = candidates->zones();
     dnc.national_obtained = lists.facts.national_obtained;
     for (const auto& m : lists.facts.memberships) dnc.hits.push_back({m.list, m.kind});
     e.list_reasons = policy::evaluateDnc(dnc, options_.lists);
@@ -240,7 +242,6 @@ CallGate::Evaluation CallGate::evaluate(const CallRequest& request, LedgerTxn* t
       }
     }
   }
-  auto candidates = windows_->resolveCandidates(call.to, call.locations);
   if (!e.window.isOk() || !candidates.isOk() || txn == nullptr) return e;
 
   std::vector<policy::KeyHistory> keys;
@@ -495,6 +496,18 @@ Result<GateDecision> CallGate::reserveOnce(const CallRequest& request, const Cal
   return d;
 }
 
+Status CallGate::writeAudited(const std::function<Status(LedgerTxn&)>& job,
+                              const std::function<audit::AuditEvent()>& record) const {
+  return ledger_.write([&](LedgerTxn& txn) {
+    Status s = job(txn);
+    if (!s.isOk()) return s;
+    auto logged = audit_.append(record());
+    if (!logged.isOk())
+      return Status::unavailable("the audit log refused the record, so nothing was changed; retry");
+    return Status::ok();
+  });
+}
+
 void CallGate::releaseUnaudited(const std::string& reservation_id) const {
   Status undo = ledger_.write([&](LedgerTxn& txn) {
     txn.settleReservation(reservation_id, ReservationState::kReleased, "audit_failed", "", false,
@@ -512,7 +525,7 @@ Result<OutcomeResult> CallGate::recordOutcome(const std::string& reservation_id,
     return Status::invalidArgument("a conversation needs a connected call", "conversation");
   }
   OutcomeResult result;
-  Status s = ledger_.write([&](LedgerTxn& txn) -> Status {
+  auto job = [&](LedgerTxn& txn) -> Status {
     auto r = txn.reservation(reservation_id);
     if (!r) return Status::notFound("no reservation " + reservation_id);
     if (r->state != ReservationState::kPending) {
@@ -549,47 +562,47 @@ Result<OutcomeResult> CallGate::recordOutcome(const std::string& reservation_id,
     result.reservation = *txn.reservation(reservation_id);
     result.changed = true;
     return Status::ok();
-  });
+  };
+  auto record = [&] {
+    const auto& r = result.reservation;
+    audit::AuditEvent ev;
+    ev.type = audit::EventType::kReservationOutcome;
+    ev.clear = {{"reservation_id", r.id},
+                {"outcome", r.outcome},
+                {"state", std::string(reservationStateName(r.state))},
+                {"conversation", r.conversation ? "true" : "false"},
+                {"changed", result.changed ? "true" : "false"},
+                {"late", clock_.now() > r.expires_at ? "true" : "false"},
+                {"call_sid", r.call_sid},
+                {"key", caller.key_name},
+                {"request_id", caller.request_id}};
+    ev.subject_key = subjectKeyFor(r.subject_id, r.to);
+    ev.personal = {{"subject_id", r.subject_id}, {"to", r.to}};
+    return ev;
+  };
+  Status s = writeAudited(job, record);
   if (!s.isOk()) return s;
-  const auto& r = result.reservation;
-  audit::AuditEvent ev;
-  ev.type = audit::EventType::kReservationOutcome;
-  ev.clear = {{"reservation_id", r.id},
-              {"outcome", r.outcome},
-              {"state", std::string(reservationStateName(r.state))},
-              {"conversation", r.conversation ? "true" : "false"},
-              {"changed", result.changed ? "true" : "false"},
-              {"late", clock_.now() > r.expires_at ? "true" : "false"},
-              {"call_sid", r.call_sid},
-              {"key", caller.key_name},
-              {"request_id", caller.request_id}};
-  ev.subject_key = subjectKeyFor(r.subject_id, r.to);
-  ev.personal = {{"subject_id", r.subject_id}, {"to", r.to}};
-  auto logged = audit_.append(ev);
-  if (!logged.isOk())
-    return Status::unavailable("the outcome is stored but the audit log refused it; retry");
   return result;
 }
 
 Status CallGate::recordConversation(const std::string& subject_id,
                                     const std::vector<std::string>& debts, Timestamp at,
                                     const Caller& caller) const {
-  Status s = ledger_.write([&](LedgerTxn& txn) {
-    const auto groups = txn.debtGroups(subject_id);
-    for (const auto& debt : debts) {
-      txn.insertConversation(keyOfDebt(groups, subject_id, debt), at, "reported", "");
-    }
-    return Status::ok();
-  });
-  if (!s.isOk()) return s;
   audit::AuditEvent ev;
   ev.type = audit::EventType::kConversation;
   ev.clear = {
       {"at", formatRfc3339(at)}, {"key", caller.key_name}, {"request_id", caller.request_id}};
   ev.subject_key = subjectKeyFor(subject_id, "");
   ev.personal = {{"subject_id", subject_id}, {"debts", joinList(debts)}};
-  auto logged = audit_.append(ev);
-  return logged.isOk() ? Status::ok() : Status::unavailable("stored but not audited; retry");
+  return writeAudited(
+      [&](LedgerTxn& txn) {
+        const auto groups = txn.debtGroups(subject_id);
+        for (const auto& debt : debts) {
+          txn.insertConversation(keyOfDebt(groups, subject_id, debt), at, "reported", "");
+        }
+        return Status::ok();
+      },
+      [&] { return ev; });
 }
 
 Result<std::string> CallGate::recordConsent(ConsentInput input, const Caller& caller) const {
@@ -602,15 +615,6 @@ Result<std::string> CallGate::recordConsent(ConsentInput input, const Caller& ca
   }
   c.id = randomId("con");
   c.api_key = caller.key_name;
-  Status s = ledger_.write([&](LedgerTxn& txn) {
-    const auto groups = txn.debtGroups(c.subject_id);
-    for (const auto& debt : input.debts) {
-      c.debt_keys.push_back(keyOfDebt(groups, c.subject_id, debt));
-    }
-    txn.insertConsent(c);
-    return Status::ok();
-  });
-  if (!s.isOk()) return s;
   audit::AuditEvent ev;
   ev.type = audit::EventType::kConsentChange;
   ev.clear = {{"consent_id", c.id},     {"scope", c.scope},
@@ -622,18 +626,22 @@ Result<std::string> CallGate::recordConsent(ConsentInput input, const Caller& ca
                  {"phone", c.phone},
                  {"debts", joinList(input.debts)},
                  {"words", c.words}};
-  auto logged = audit_.append(ev);
-  if (!logged.isOk()) return Status::unavailable("stored but not audited; retry");
+  Status s = writeAudited(
+      [&](LedgerTxn& txn) {
+        const auto groups = txn.debtGroups(c.subject_id);
+        for (const auto& debt : input.debts) {
+          c.debt_keys.push_back(keyOfDebt(groups, c.subject_id, debt));
+        }
+        txn.insertConsent(c);
+        return Status::ok();
+      },
+      [&] { return ev; });
+  if (!s.isOk()) return s;
   return c.id;
 }
 
 Status CallGate::setAccountFlags(const std::string& subject_id, const std::set<std::string>& flags,
                                  const Caller& caller) const {
-  Status s = ledger_.write([&](LedgerTxn& txn) {
-    txn.setAccountFlags(subject_id, flags, clock_.now());
-    return Status::ok();
-  });
-  if (!s.isOk()) return s;
   audit::AuditEvent ev;
   ev.type = audit::EventType::kFlagChange;
   ev.clear = {{"flags", joinList({flags.begin(), flags.end()})},
@@ -641,8 +649,12 @@ Status CallGate::setAccountFlags(const std::string& subject_id, const std::set<s
               {"request_id", caller.request_id}};
   ev.subject_key = subjectKeyFor(subject_id, "");
   ev.personal = {{"subject_id", subject_id}};
-  auto logged = audit_.append(ev);
-  return logged.isOk() ? Status::ok() : Status::unavailable("stored but not audited; retry");
+  return writeAudited(
+      [&](LedgerTxn& txn) {
+        txn.setAccountFlags(subject_id, flags, clock_.now());
+        return Status::ok();
+      },
+      [&] { return ev; });
 }
 
 Status CallGate::setDebtGroups(const std::string& subject_id,
@@ -656,23 +668,6 @@ Status CallGate::setDebtGroups(const std::string& subject_id,
       }
     }
   }
-  Status s = ledger_.write([&](LedgerTxn& txn) {
-    // Calls and conversations are stored under the key their debt had then. A debt whose key
-    // changes takes that history along: grouping SL-A (4 calls) with SL-B (3 calls) must find
-    // 7 calls on SL, and a debt leaving a group keeps the group's calls (TV-12).
-    const auto before = txn.debtGroups(subject_id);
-    std::set<std::string> debts;
-    for (const auto& m : {before, by_debt})
-      for (const auto& entry : m) debts.insert(entry.first);
-    for (const auto& debt : debts) {
-      const std::string from = keyOfDebt(before, subject_id, debt);
-      const std::string to = keyOfDebt(by_debt, subject_id, debt);
-      if (from != to) txn.copyHistory(from, to);
-    }
-    txn.setDebtGroups(subject_id, by_debt);
-    return Status::ok();
-  });
-  if (!s.isOk()) return s;
   audit::AuditEvent ev;
   ev.type = audit::EventType::kFlagChange;
   ev.clear = {
@@ -681,8 +676,25 @@ Status CallGate::setDebtGroups(const std::string& subject_id,
   std::string desc;
   for (const auto& [debt, group] : by_debt) desc += (desc.empty() ? "" : ",") + debt + "=" + group;
   ev.personal = {{"subject_id", subject_id}, {"groups", desc}};
-  auto logged = audit_.append(ev);
-  return logged.isOk() ? Status::ok() : Status::unavailable("stored but not audited; retry");
+
+  return writeAudited(
+      [&](LedgerTxn& txn) {
+        // Calls and conversations are stored under the key their debt had then. A debt whose key
+        // changes takes that history along: grouping SL-A (4 calls) with SL-B (3 calls) must find
+        // 7 calls on SL, and a debt leaving a group keeps the group's calls (TV-12).
+        const auto before = txn.debtGroups(subject_id);
+        std::set<std::string> debts;
+        for (const auto& m : {before, by_debt})
+          for (const auto& entry : m) debts.insert(entry.first);
+        for (const auto& debt : debts) {
+          const std::string from = keyOfDebt(before, subject_id, debt);
+          const std::string to = keyOfDebt(by_debt, subject_id, debt);
+          if (from != to) txn.copyHistory(from, to);
+        }
+        txn.setDebtGroups(subject_id, by_debt);
+        return Status::ok();
+      },
+      [&] { return ev; });
 }
 
 Status CallGate::setInconvenientTimes(const std::string& subject_id,
@@ -710,11 +722,6 @@ Status CallGate::setInconvenientTimes(const std::string& subject_id,
       }
     }
   }
-  Status s = ledger_.write([&](LedgerTxn& txn) {
-    txn.setInconvenientTimes(subject_id, intervals);
-    return Status::ok();
-  });
-  if (!s.isOk()) return s;
   audit::AuditEvent ev;
   ev.type = audit::EventType::kFlagChange;
   ev.clear = {{"change", "inconvenient_times"},
@@ -723,8 +730,12 @@ Status CallGate::setInconvenientTimes(const std::string& subject_id,
               {"request_id", caller.request_id}};
   ev.subject_key = subjectKeyFor(subject_id, "");
   ev.personal = {{"subject_id", subject_id}};
-  auto logged = audit_.append(ev);
-  return logged.isOk() ? Status::ok() : Status::unavailable("stored but not audited; retry");
+  return writeAudited(
+      [&](LedgerTxn& txn) {
+        txn.setInconvenientTimes(subject_id, intervals);
+        return Status::ok();
+      },
+      [&] { return ev; });
 }
 
 Result<std::vector<policy::LocalInterval>> CallGate::inconvenientTimes(

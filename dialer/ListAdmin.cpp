@@ -110,8 +110,8 @@ Status ListAdmin::recordRnd(const std::string& phone, policy::RndAnswer answer,
     return Status::invalidArgument("a yes answer needs disconnected_on", "disconnected_on");
   if (answer.result != policy::RndResult::kYes && answer.disconnected_on)
     return Status::invalidArgument("only a yes answer has disconnected_on", "disconnected_on");
-  Status s = store_.recordRnd(*n, answer, caller.key_name);
-  if (!s.isOk()) return s;
+  // Audited first, like a removal: a "no" answer can lift a reassigned-number block, so it
+  // must never take effect unrecorded.
   audit::AuditEvent ev;
   ev.type = audit::EventType::kConsentChange;
   ev.clear = {{"change", "rnd_answer"},
@@ -123,8 +123,9 @@ Status ListAdmin::recordRnd(const std::string& phone, policy::RndAnswer answer,
               {"request_id", caller.request_id}};
   ev.subject_key = "phone:" + phone;
   ev.personal = {{"phone", phone}};
-  if (!audit_.append(ev).isOk()) return Status::unavailable("stored but not audited; retry");
-  return Status::ok();
+  if (!audit_.append(ev).isOk())
+    return Status::unavailable("the audit log refused the answer; nothing was changed");
+  return store_.recordRnd(*n, answer, caller.key_name);
 }
 
 }  // namespace callwarden::dialer

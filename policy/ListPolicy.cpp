@@ -74,8 +74,12 @@ std::string formatDate(Date d) {
   return buf;
 }
 
-int dncCopyAgeDays(Date obtained, Timestamp at) {
-  const auto call_day = std::chrono::floor<std::chrono::days>(at);
+int dncCopyAgeDays(Date obtained, Timestamp at, std::span<const date::time_zone* const> zones) {
+  auto call_day = std::chrono::floor<std::chrono::days>(at);
+  for (const date::time_zone* z : zones) {
+    const auto local = date::floor<date::days>(z->to_local(at)).time_since_epoch();
+    call_day = std::max(call_day, Date{local});
+  }
   return static_cast<int>((call_day - obtained).count());
 }
 
@@ -103,7 +107,7 @@ std::vector<Reason> evaluateDnc(const DncInput& in, const ListOptions& options) 
       out.push_back({ReasonCode::kDncListStale, "US/dnc-scrub-age",
                      "no copy of the National Do-Not-Call Registry has been imported"});
     } else {
-      const int age = dncCopyAgeDays(*in.national_obtained, in.at);
+      const int age = dncCopyAgeDays(*in.national_obtained, in.at, in.zones);
       if (age > options.dnc_max_age_days) {
         out.push_back({ReasonCode::kDncListStale, "US/dnc-scrub-age",
                        "the registry copy obtained " + formatDate(*in.national_obtained) + " is " +

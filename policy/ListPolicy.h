@@ -6,9 +6,12 @@
 // Thread-safe: stateless. Never throws; malformed input is a value (a rejected line, an
 // error Result), never an exception.
 
+#include <date/tz.h>
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,6 +59,7 @@ struct DncHit {
 struct DncInput {
   Purpose purpose = Purpose::kTelemarketing;
   Timestamp at{};
+  std::span<const date::time_zone* const> zones;  // where the consumer may be
   std::vector<DncHit> hits;
   /// The obtained date of the national copy being served; nullopt when none was imported.
   std::optional<Date> national_obtained;
@@ -67,10 +71,11 @@ struct ListOptions {
   int dnc_max_age_days = 31;
 };
 
-/// Days from the copy's date to the call's date. The call's date is its UTC date: UTC is ahead
-/// of every US zone, so this is the latest calendar date the call has anywhere the consumer may
-/// be, which makes the 31-day limit bite first (fail closed; docs/lists-and-consent.md).
-int dncCopyAgeDays(Date obtained, Timestamp at);
+/// Days from the copy's date to the call's date. The call's date is the latest it has in UTC
+/// and in any of `zones`: UTC is ahead of the mainland, but Guam and the Northern Marianas
+/// (+1 671, +1 670, UTC+10) are ahead of UTC. The latest date makes the 31-day limit bite
+/// first (fail closed; docs/lists-and-consent.md).
+int dncCopyAgeDays(Date obtained, Timestamp at, std::span<const date::time_zone* const> zones = {});
 
 /// Every failing list rule (DNC_INTERNAL, DNC_NATIONAL, DNC_STATE, DNC_LIST_STALE); empty
 /// when the lists allow the call.

@@ -9,9 +9,12 @@
 
 #include "FakeClock.h"
 #include "NoHistoryLedger.h"
+#include "TempDir.h"
 #include "common/Rfc3339.h"
 #include "rules/FrequencyRuleLoader.h"
 #include "rules/NumberingPlanLoader.h"
+#include "store/Database.h"
+#include "store/SqliteAttemptLedger.h"
 
 namespace callwarden::dialer {
 namespace {
@@ -296,6 +299,47 @@ TEST(CallGate, WhichAppendsWaitForTheDisk) {
   EXPECT_FALSE(d->flush_pending);
   ASSERT_FALSE(d->reasons.empty());
   EXPECT_EQ(d->reasons.back().code, policy::ReasonCode::kAuditUnavailable);
+}
+
+// A change whose record the audit log refuses does not stand: a lifted bankruptcy flag, a
+// granted consent or a regrouping would otherwise take effect with no record of it.
+TEST(CallGate, ChangesTheAuditLogRefusesAreRolledBack) {
+  testing::TempDir dir;
+  auto db = store::Database::open("sqlite:" + dir.file("ledger.db")).value();
+  store::SqliteAttemptLedger ledger(*db);
+  RecordingAudit audit;
+  testing::FakeClock clock("2026-07-15T16:00:00Z");
+  CallGate gate(windows(), frequencyRules(), ledger, audit, clock);
+  ASSERT_TRUE(gate.setAccountFlags("S-1", {"bankruptcy"}, {"k", "r"}).isOk());
+  audit.fail = true;
+  EXPECT_EQ(gate.setAccountFlags("S-1", {}, {"k", "r"}).code(), ErrorCode::kUnavailable);
+  ConsentInput consent;
+  consent.record.subject_id = "S-1";
+  consent.record.scope = "regf_call";
+  consent.record.action = "grant";
+  consent.record.given_to = "collector";
+  consent.record.received_at = clock.now();
+  consent.record.max_calls = 1;
+  consent.debts = {"D1"};
+  EXPECT_EQ(gate.recordConsent(consent, {"k", "r"}).status().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(gate.setDebtGroups("S-1", {{"G", {"D1", "D2"}}}, {"k", "r"}).code(),
+            ErrorCode::kUnavailable);
+  EXPECT_EQ(gate.recordConversation("S-1", {"D1"}, clock.now(), {"k", "r"}).code(),
+            ErrorCode::kUnavailable);
+  audit.fail = false;
+  auto d = gate.check(request("2026-07-15T16:00:00Z"), {"k", "r"});
+  ASSERT_TRUE(d.isOk());
+  EXPECT_TRUE(hasReason(*d, policy::ReasonCode::kAccountBlocked));
+  EXPECT_FALSE(hasReason(*d, policy::ReasonCode::kRegfPostConversation));
+  ASSERT_TRUE(ledger
+                  .read([&](LedgerTxn& txn) {
+                    EXPECT_TRUE(txn.debtGroups("S-1").empty());
+                    EXPECT_TRUE(txn.directConsents(CallGate::debtKey("S-1", "D1"),
+                                                   clock.now() - std::chrono::hours(24))
+                                    .empty());
+                    return Status::ok();
+                  })
+                  .isOk());
 }
 
 TEST(CallGate, DenyForAuditFailureFailsClosed) {

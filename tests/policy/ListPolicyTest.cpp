@@ -85,6 +85,13 @@ TEST(ListPolicy, Tv23ScrubAgeIs31Days) {
   ListOptions longer;
   longer.dnc_max_age_days = 40;
   EXPECT_TRUE(evaluateDnc(in, longer).empty());
+  // Guam (UTC+10) is ahead of UTC: 08:00 on July 3 there is July 2 in UTC, and stale.
+  const date::time_zone* guam = date::locate_zone("Pacific/Guam");
+  in.zones = std::span(&guam, 1);
+  in.at = at("2026-07-03T08:00:00+10:00");
+  EXPECT_EQ(codes(evaluateDnc(in, {})), (std::vector<ReasonCode>{ReasonCode::kDncListStale}));
+  in.zones = {};
+  EXPECT_TRUE(evaluateDnc(in, {}).empty());
 }
 
 TEST(ListPolicy, NoNationalCopyIsStaleForTelemarketingOnly) {
