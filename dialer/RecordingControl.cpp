@@ -79,7 +79,8 @@ recording::RecordingDecision RecordingControl::decide(
 
 void RecordingControl::audit(const std::string& action, const std::string& result,
                              const PauseSession* s, const std::string& recording_sids,
-                             const std::string& error, const Caller& caller) const {
+                             const std::string& error, const Caller& caller,
+                             const std::string& call_sid) const {
   audit::AuditEvent ev;
   ev.type = audit::EventType::kRecordingAction;
   ev.clear = {{"action", action}, {"result", result}};
@@ -88,7 +89,12 @@ void RecordingControl::audit(const std::string& action, const std::string& resul
     ev.clear.emplace_back("session_id", s->id);
     ev.clear.emplace_back("kind", std::string(recording::sessionKindName(s->kind)));
     ev.clear.emplace_back("state", std::string(recording::sessionStateName(s->state)));
-    if (!s->reason.empty()) ev.clear.emplace_back("reason", s->reason);
+    if (!s->reason.empty()) {
+      ev.subject_key = "call:" + s->call_sid;
+      ev.personal = {{"reason", s->reason}};
+    }
+  } else if (!call_sid.empty()) {
+    ev.clear.emplace_back("call_sid", call_sid);
   }
   ev.clear.emplace_back("recording_sids", recording_sids);
   if (!error.empty()) ev.clear.emplace_back("error", error);
@@ -313,7 +319,7 @@ Result<recording::TrackedRecording> RecordingControl::startRecording(
   if (!port_) return Status::error(ErrorCode::kFailedPrecondition, "Twilio is not configured");
   std::lock_guard<std::mutex> lock(lockFor(call_sid));
   if (!decision.record) {
-    audit("start", "not_recorded", nullptr, "", "policy: " + decision.basis, caller);
+    audit("start", "not_recorded", nullptr, "", "policy: " + decision.basis, caller, call_sid);
     return Status::error(
         ErrorCode::kFailedPrecondition,
         "the recording policy does not allow recording this call (" + decision.basis + ")");
@@ -331,14 +337,14 @@ Result<recording::TrackedRecording> RecordingControl::startRecording(
   }
   auto r = port_->startRecording(call_sid, options_.public_base_url + "/twilio/recording-status");
   if (!r.isOk()) {
-    audit("start", "failed", nullptr, "", describe(r.error), caller);
+    audit("start", "failed", nullptr, "", describe(r.error), caller, call_sid);
     if (r.error.failure == TelephonyFailure::kRefused)
       return Status::error(ErrorCode::kFailedPrecondition,
                            "Twilio refused the recording: " + describe(r.error));
     return Status::unavailable("Twilio did not start the recording: " + describe(r.error));
   }
   track(call_sid, r.value->sid, r.value->status, r.value->source);
-  audit("start", "started", nullptr, r.value->sid, "", caller);
+  audit("start", "started", nullptr, r.value->sid, "", caller, call_sid);
   recording::TrackedRecording out;
   out.sid = r.value->sid;
   out.call_sid = call_sid;

@@ -121,9 +121,11 @@ class RecordingControl final : public TelephonyEventObserver {
   void resumeLocked(recording::PauseSession& s, Timestamp now, const std::string& trigger,
                     const Caller& caller);
   void endSessionLocked(recording::PauseSession& s, Timestamp now, const std::string& why);
+  /// `call_sid` names the call when there is no session. The session's reason is free text
+  /// an agent typed, so it is sealed (under a per-call key), never in clear.
   void audit(const std::string& action, const std::string& result, const recording::PauseSession* s,
-             const std::string& recording_sids, const std::string& error,
-             const Caller& caller) const;
+             const std::string& recording_sids, const std::string& error, const Caller& caller,
+             const std::string& call_sid = "") const;
   void track(const std::string& call_sid, const std::string& sid, const std::string& status,
              const std::string& source);
   void count(const std::string& name);

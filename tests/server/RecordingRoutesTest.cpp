@@ -315,6 +315,12 @@ TEST_F(RecordingRoutes, ManualPauseAndResumeNeedAReason) {
                              kAgentToken);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(state(call), "recording");
+  // The reason is free text an agent typed: sealed in the audit log, never in clear.
+  std::ifstream log(server_->config().audit_dir + "/records.log", std::ios::binary);
+  ASSERT_TRUE(log.good());
+  const std::string bytes((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(bytes.find(p.json()->getValue<std::string>("pause_id")), std::string::npos);
+  EXPECT_EQ(bytes.find("health details"), std::string::npos);
 }
 
 TEST_F(RecordingRoutes, DialerScopeCannotPause) {
