@@ -295,13 +295,14 @@ void RecordingControl::resumeLocked(PauseSession& s, Timestamp now, const std::s
 
 Result<PauseSession> RecordingControl::closeSession(const std::string& call_sid,
                                                     const std::string& session_id,
+                                                    recording::SessionKind kind,
                                                     const std::string& close_reason,
                                                     const Caller& caller) {
   if (!port_) return Status::error(ErrorCode::kFailedPrecondition, "Twilio is not configured");
   std::lock_guard<std::mutex> lock(lockFor(call_sid));
   auto found = store_.session(session_id);
   if (!found.isOk()) return found.status();
-  if (!*found || (*found)->call_sid != call_sid)
+  if (!*found || (*found)->call_sid != call_sid || (*found)->kind != kind)
     return Status::notFound("no such session on this call");
   PauseSession s = **found;
   if (s.state == SessionState::kPaused || s.state == SessionState::kResumeFailed)

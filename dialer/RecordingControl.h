@@ -86,11 +86,13 @@ class RecordingControl final : public TelephonyEventObserver {
   /// when the store fails before anything was sent.
   Result<PauseResult> openPause(const std::string& call_sid, recording::SessionKind kind,
                                 const std::string& reason, const Caller& caller);
-  /// Resumes and closes a session (idempotent: a closed session is returned as it is).
-  /// kNotFound for an unknown id or another call's session. A resume that fails leaves the
-  /// session resume_failed (retried by the worker) and is returned with that state.
+  /// Resumes and closes a session of `kind` (idempotent: a closed session is returned as it
+  /// is). kNotFound for an unknown id, another call's session or another kind's (nothing is
+  /// resumed then). A resume that fails leaves the session resume_failed (retried by the
+  /// worker) and is returned with that state.
   Result<recording::PauseSession> closeSession(const std::string& call_sid,
                                                const std::string& session_id,
+                                               recording::SessionKind kind,
                                                const std::string& close_reason,
                                                const Caller& caller);
   /// The call's open session, if any.

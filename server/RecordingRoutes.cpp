@@ -129,11 +129,9 @@ void addRecordingRoutes(Router& router, RecordingRoutesDeps deps) {
               [deps](ApiRequest& r) {
                 const std::string sid = callSid(r);
                 requireConfigured(deps);
-                auto res = deps.control->closeSession(sid, r.pathParam("payment_id"), "completed",
-                                                      caller(r));
+                auto res = deps.control->closeSession(
+                    sid, r.pathParam("payment_id"), SessionKind::kPayment, "completed", caller(r));
                 if (!res.isOk()) throw ApiError::fromStatus(res.status());
-                if (res->kind != SessionKind::kPayment)
-                  throw ApiError(404, "NOT_FOUND", "no such payment on this call");
                 return closedResponse(deps, sid, *res);
               }});
   router.add({"POST",
@@ -170,7 +168,8 @@ void addRecordingRoutes(Router& router, RecordingRoutesDeps deps) {
                 if ((*open)->kind == SessionKind::kPayment)
                   throw ApiError(409, "PAYMENT_OPEN",
                                  "a payment is open; complete it with its own endpoint");
-                auto res = deps.control->closeSession(sid, (*open)->id, "manual", caller(r));
+                auto res = deps.control->closeSession(sid, (*open)->id, SessionKind::kPause,
+                                                      "manual", caller(r));
                 if (!res.isOk()) throw ApiError::fromStatus(res.status());
                 return closedResponse(deps, sid, *res);
               }});

@@ -323,6 +323,18 @@ TEST_F(RecordingRoutes, ManualPauseAndResumeNeedAReason) {
   EXPECT_EQ(bytes.find("health details"), std::string::npos);
 }
 
+// A manual pause's id is not a payment's: completing it as one is a 404 that resumes nothing.
+TEST_F(RecordingRoutes, CompletingAPauseAsAPaymentResumesNothing) {
+  const std::string call = liveRecordedCall();
+  auto p = server_->postJson("/v1/calls/" + call + "/recordings/pause", R"({"reason":"x"})",
+                             kAgentToken);
+  ASSERT_EQ(p.status, 201) << p.body;
+  auto c = complete(call, p.json()->getValue<std::string>("pause_id"));
+  EXPECT_EQ(c.status, 404) << c.body;
+  EXPECT_EQ(state(call), "paused");
+  EXPECT_EQ(fakeStatus(recording_sid_), "paused");
+}
+
 TEST_F(RecordingRoutes, DialerScopeCannotPause) {
   const std::string call = liveRecordedCall();
   EXPECT_EQ(server_->postJson("/v1/calls/" + call + "/payments", "{}", kDialerToken).status, 403);
