@@ -315,18 +315,7 @@ Status AuditLogImpl::open(std::vector<std::string>& repairs) {
   // record is written first; the key file is rewritten after it).
   std::vector<SubjectId> erased;
   RecordHook hook = [&](const RecordView& r, ScanFailure&) {
-    if (r.event_type == static_cast<uint16_t>(EventType::kErasure)) {
-      if (auto f = decodeFields(r.clear)) {
-        for (const auto& [k, v] : *f) {
-          auto raw = k == "subject_id" ? fromHex(v) : std::nullopt;
-          if (raw && raw->size() == 16) {
-            SubjectId id;
-            std::memcpy(id.data(), raw->data(), 16);
-            erased.push_back(id);
-          }
-        }
-      }
-    }
+    if (auto id = erasedSubject(r)) erased.push_back(*id);
     return true;
   };
   ScanState st;

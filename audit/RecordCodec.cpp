@@ -5,6 +5,7 @@
 
 #include "audit/Bytes.h"
 #include "audit/Merkle.h"
+#include "common/Hex.h"
 #include "common/Random.h"
 #include "common/Result.h"
 
@@ -159,6 +160,21 @@ bool validFields(std::string_view encoded) {
     if (!r.u16(nl) || !r.skip(nl) || !r.u32(vl) || vl > kMaxValueSize || !r.skip(vl)) return false;
   }
   return r.remaining() == 0;
+}
+
+std::optional<SubjectId> erasedSubject(const RecordView& r) {
+  if (r.event_type != static_cast<uint16_t>(EventType::kErasure)) return std::nullopt;
+  auto fields = decodeFields(r.clear);
+  if (!fields) return std::nullopt;
+  for (const auto& [k, v] : *fields) {
+    auto raw = k == "subject_id" ? fromHex(v) : std::nullopt;
+    if (raw && raw->size() == 16) {
+      SubjectId id;
+      std::memcpy(id.data(), raw->data(), 16);
+      return id;
+    }
+  }
+  return std::nullopt;
 }
 
 std::optional<Fields> decodeFields(std::string_view encoded) {

@@ -118,4 +118,8 @@ Result<std::string> encodeFields(const Fields& fields);
 bool validFields(std::string_view encoded);
 std::optional<Fields> decodeFields(std::string_view encoded);
 
+/// The subject an erasure record shredded (its clear "subject_id", hex); nullopt for any other
+/// record.
+std::optional<SubjectId> erasedSubject(const RecordView& r);
+
 }  // namespace callwarden::audit

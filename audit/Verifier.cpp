@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <set>
 
 #include "audit/Checkpoint.h"
 #include "audit/FileUtil.h"
@@ -102,49 +103,53 @@ VerifyReport verifyLog(const VerifyOptions& options) {
   uint64_t unknown_subjects = 0;
   std::map<SubjectId, Key32> dek_cache;
   std::string plain;
-  RecordHook hook;
-  if (!states->empty() || store) {
-    hook = [&](const RecordView& r, ScanFailure& f) {
-      if (!r.has_subject) return true;
-      SubjectId id;
-      std::memcpy(id.data(), r.subject_id, 16);
-      auto it = states->find(id);
-      if (it == states->end()) {
+  // Every tombstone in subjects.log must have its erasure record in the log, which the chain
+  // and the checkpoints protect: subjects.log has only a checksum, so a tombstone added by
+  // hand (or a file restored from before an erasure) would otherwise pass.
+  std::set<SubjectId> erased;
+  const bool check_subjects = !states->empty() || store;
+  RecordHook hook = [&](const RecordView& r, ScanFailure& f) {
+    if (auto id = erasedSubject(r)) erased.insert(*id);
+    if (!check_subjects) return true;
+    if (!r.has_subject) return true;
+    SubjectId id;
+    std::memcpy(id.data(), r.subject_id, 16);
+    auto it = states->find(id);
+    if (it == states->end()) {
+      ++unknown_subjects;
+      return true;
+    }
+    if (it->second.shredded) {
+      ++report.shredded;
+      return true;
+    }
+    if (!store) return true;
+    auto c = dek_cache.find(id);
+    if (c == dek_cache.end()) {
+      auto k = store->keyFor(id);
+      if (!k.isOk()) {
         ++unknown_subjects;
         return true;
       }
-      if (it->second.shredded) {
-        ++report.shredded;
-        return true;
-      }
-      if (!store) return true;
-      auto c = dek_cache.find(id);
-      if (c == dek_cache.end()) {
-        auto k = store->keyFor(id);
-        if (!k.isOk()) {
-          ++unknown_subjects;
-          return true;
-        }
-        c = dek_cache.emplace(id, k->dek).first;
-      }
-      Nonce12 nonce;
-      Tag16 tag;
-      std::memcpy(nonce.data(), r.nonce, 12);
-      std::memcpy(tag.data(), r.tag, 16);
-      if (!aesGcmOpen(c->second, nonce, r.bytes.substr(0, r.aad_len), r.ciphertext, tag, plain)) {
-        f.kind = "aead_fail";
-        f.message = "sealed data of record " + toText(r.seq) + " does not authenticate";
-        return false;
-      }
-      if (!validFields(plain)) {
-        f.kind = "decode_error";
-        f.message = "decrypted data of record " + toText(r.seq) + " is not a field list";
-        return false;
-      }
-      ++report.decrypted;
-      return true;
-    };
-  }
+      c = dek_cache.emplace(id, k->dek).first;
+    }
+    Nonce12 nonce;
+    Tag16 tag;
+    std::memcpy(nonce.data(), r.nonce, 12);
+    std::memcpy(tag.data(), r.tag, 16);
+    if (!aesGcmOpen(c->second, nonce, r.bytes.substr(0, r.aad_len), r.ciphertext, tag, plain)) {
+      f.kind = "aead_fail";
+      f.message = "sealed data of record " + toText(r.seq) + " does not authenticate";
+      return false;
+    }
+    if (!validFields(plain)) {
+      f.kind = "decode_error";
+      f.message = "decrypted data of record " + toText(r.seq) + " is not a field list";
+      return false;
+    }
+    ++report.decrypted;
+    return true;
+  };
 
   ScanState scan;
   {
@@ -188,6 +193,15 @@ VerifyReport verifyLog(const VerifyOptions& options) {
       return report;
     }
   }
+  for (const auto& [id, st] : *states) {
+    if (st.shredded && erased.count(id) == 0) {
+      report.exit_code = 1;
+      report.kind = "unrecorded_shred";
+      report.message = "subjects.log marks subject " + toHex(id.data(), id.size()) +
+                       " shredded, but no erasure record for it is in the log";
+      return report;
+    }
+  }
   if (scan.records > 0 && cps.list.empty()) {
     // journald #15425: a log stripped of its seals must not pass as merely "unsealed".
     report.exit_code = 1;
@@ -208,6 +222,15 @@ VerifyReport verifyLog(const VerifyOptions& options) {
   if (unknown_subjects > 0) {
     report.warnings.push_back(toText(unknown_subjects) +
                               " sealed records name a subject missing from subjects.log");
+  }
+  for (const SubjectId& id : erased) {
+    auto it = states->find(id);
+    if (it != states->end() && !it->second.shredded) {
+      report.warnings.push_back("subject " + toHex(id.data(), id.size()) +
+                                " has an erasure record but its key is still in subjects.log "
+                                "(a shred the service finishes when it next opens the log, or a "
+                                "restored subjects.log that undoes an erasure)");
+    }
   }
   if (scan.records == 0) report.warnings.push_back("the log is empty");
   report.exit_code = report.warnings.empty() ? 0 : 2;

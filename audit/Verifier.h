@@ -28,7 +28,8 @@ struct VerifyReport {
   int exit_code = 3;
   std::optional<uint64_t> first_bad_seq;
   /// seq_gap, prev_hash_mismatch, root_mismatch, bad_signature, aead_fail, decode_error,
-  /// rollback, missing_checkpoint (records but no checkpoint at all); "io_error"/"usage" for 3.
+  /// rollback, missing_checkpoint (records but no checkpoint at all), unrecorded_shred (a
+  /// tombstone in subjects.log without its erasure record); "io_error"/"usage" for 3.
   std::string kind;
   uint64_t records = 0;
   uint64_t checkpoints = 0;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include <thread>
@@ -142,6 +143,53 @@ TEST(AuditKeys, DamageBeforeWholeEntriesIsRefusedNotCut) {
   EXPECT_FALSE(repaired.empty());
   EXPECT_EQ(std::filesystem::file_size(path), 2 * entry);
   EXPECT_TRUE((*torn)->lookup("phone:+15415550102").has_value());
+}
+
+// subjects.log is protected by a checksum only; the erasure record is in the chain. A
+// tombstone without its erasure record fails verification, and a subjects.log restored from
+// before an erasure (the key back) is reported.
+TEST(AuditKeys, VerifyMatchesTombstonesWithErasureRecords) {
+  AuditEnv env;
+  {
+    auto log = AuditLog::open(env.options(), env.clock);
+    ASSERT_TRUE(log.isOk());
+    ASSERT_TRUE((*log)->append(callEvent("+15415550123", "a")).isOk());
+    ASSERT_TRUE((*log)->append(callEvent("+15415550124", "b")).isOk());
+    ASSERT_TRUE((*log)->close().isOk());
+  }
+  const std::string subjects = env.dir + "/subjects.log";
+  std::filesystem::copy_file(subjects, subjects + ".before");
+  {
+    // A tombstone written straight into subjects.log, as someone with the KEK could.
+    auto kek = loadKek(env.kek);
+    ASSERT_TRUE(kek.isOk());
+    auto store = SubjectKeyStore::open(subjects, *kek, false);
+    ASSERT_TRUE(store.isOk());
+    auto id = (*store)->lookup("phone:+15415550124");
+    ASSERT_TRUE(id.has_value());
+    ASSERT_TRUE((*store)->markShredded(*id, 1).isOk());
+    ASSERT_TRUE((*store)->persistShreds().isOk());
+  }
+  VerifyReport forged = verifyLog(env.verifyOptions());
+  EXPECT_EQ(forged.exit_code, 1) << toText(forged);
+  EXPECT_EQ(forged.kind, "unrecorded_shred");
+
+  // A real erasure, then the old subjects.log put back.
+  std::filesystem::copy_file(subjects + ".before", subjects,
+                             std::filesystem::copy_options::overwrite_existing);
+  {
+    auto log = AuditLog::open(env.options(), env.clock);
+    ASSERT_TRUE(log.isOk());
+    ASSERT_TRUE((*log)->shredSubject("phone:+15415550123", "req-1").isOk());
+    ASSERT_TRUE((*log)->close().isOk());
+  }
+  EXPECT_EQ(verifyLog(env.verifyOptions()).exit_code, 0);
+  std::filesystem::copy_file(subjects + ".before", subjects,
+                             std::filesystem::copy_options::overwrite_existing);
+  VerifyReport restored = verifyLog(env.verifyOptions());
+  EXPECT_EQ(restored.exit_code, 2) << toText(restored);
+  ASSERT_EQ(restored.warnings.size(), 1u) << toText(restored);
+  EXPECT_NE(restored.warnings[0].find("erasure record"), std::string::npos);
 }
 
 TEST(AuditKeys, ShredRacingAppendsNeverSealsUnderADestroyedKey) {
