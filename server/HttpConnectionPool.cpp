@@ -528,6 +528,9 @@ HttpConnectionPool::Next HttpConnectionPool::answer(const ConnectionPtr& cp) {
   const std::string raw = std::move(c.partial.head);
   c.partial = PartialHead{};
   auto head = parseRequestHead(raw);
+  // RFC 9112 3.2: a server MUST answer 400 to an HTTP/1.1 request without Host.
+  if (head.isOk() && head->http11 && head->find("Host") == nullptr)
+    head = Status::invalidArgument("an HTTP/1.1 request needs a Host field");
   auto framing = head.isOk() ? bodyFraming(*head) : Result<BodyFraming>(head.status());
   if (!framing.isOk()) {
     // The rest of the stream cannot be framed, so the connection ends after the answer.

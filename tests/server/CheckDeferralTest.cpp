@@ -57,7 +57,7 @@ class CheckDeferral : public ::testing::Test {
     const std::string body =
         R"({"to":"+13125550142","purpose":"debt_collection","subject_id":"S-1","debts":["D1"]})";
     auto head = parseRequestHead(
-        "POST /v1/calls/check HTTP/1.1\r\nContent-Type: application/json\r\n"
+        "POST /v1/calls/check HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
         "Authorization: Bearer " +
         std::string(kToken) + "\r\n\r\n");
     EXPECT_TRUE(head.isOk());

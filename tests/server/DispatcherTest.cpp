@@ -301,8 +301,8 @@ class DirectDispatch : public ::testing::Test {
   }
   ApiResponse post(const std::string& path, const std::string& type, const std::string& body,
                    bool can_defer) {
-    auto head =
-        parseRequestHead("POST " + path + " HTTP/1.1\r\nContent-Type: " + type + "\r\n\r\n");
+    auto head = parseRequestHead("POST " + path + " HTTP/1.1\r\nHost: t\r\nContent-Type: " + type +
+                                 "\r\n\r\n");
     EXPECT_TRUE(head.isOk());
     std::istringstream in(body);
     return Dispatcher(ctx_).dispatch(*head, in, body.size(), can_defer);

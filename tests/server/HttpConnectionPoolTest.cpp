@@ -372,9 +372,9 @@ TEST_F(HttpConnectionPoolTest, TrickledHeadGets408AtTheRequestDeadline) {
     o.request_timeout = std::chrono::milliseconds(300);
   });
   auto s = connect();
-  auto [answer, took] =
-      trickle(s, "GET /v1/ping HTTP/1.1\r\nX-Padding: " + std::string(200, 'a') + "\r\n\r\n",
-              std::chrono::milliseconds(20));
+  auto [answer, took] = trickle(
+      s, "GET /v1/ping HTTP/1.1\r\nHost: t\r\nX-Padding: " + std::string(200, 'a') + "\r\n\r\n",
+      std::chrono::milliseconds(20));
   EXPECT_EQ(answer.rfind("HTTP/1.1 408", 0), 0u) << answer;
   EXPECT_LT(took, std::chrono::milliseconds(2000));
 }
@@ -623,6 +623,11 @@ TEST_F(HttpConnectionPoolTest, SmugglingShapedOrOversizedHeadsGet400AndClose) {
     EXPECT_NE(r.find("MALFORMED_REQUEST"), std::string::npos) << r.substr(0, 200);
     EXPECT_NE(r.find("Connection: close"), std::string::npos);
   }
+}
+
+TEST_F(HttpConnectionPoolTest, Http11WithoutHostGets400AndCloses) {
+  std::string r = expectAnswerThenClose("GET /v1/ping HTTP/1.1\r\n\r\n", "HTTP/1.1 400");
+  EXPECT_NE(r.find("MALFORMED_REQUEST"), std::string::npos) << r;
 }
 
 TEST_F(HttpConnectionPoolTest, Http10ClosesUnlessAskedToKeepAlive) {
