@@ -370,14 +370,42 @@ Result<RecordingView> RecordingControl::view(const std::string& call_sid) {
   return v;
 }
 
+void RecordingControl::recoverPausingLocked(PauseSession s, Timestamp now, const std::string& why) {
+  // The pause request died before it answered (or its session could not be stored): the
+  // agent never took a card. Whatever may have been paused is resumed now.
+  auto listed = port_->listRecordings(s.call_sid);
+  if (listed.isOk()) {
+    for (const auto& r : *listed.value) {
+      track(s.call_sid, r.sid, r.status, r.source);
+      if (r.status == "paused") s.recording_sids.push_back(r.sid);
+    }
+  }
+  resumeLocked(s, now, why, {});
+}
+
 int RecordingControl::resumeDueOnce(Timestamp now) {
   if (!port_) return 0;
+  int recovered = 0;
+  // A session left "pausing" (its final state could not be stored) would block every payment
+  // on the call until a restart. One older than any pause request can take is recovered here;
+  // a younger one may still be in progress, in this process or another.
+  auto pausing = store_.pausingSessions();
+  if (pausing.isOk()) {
+    for (const auto& candidate : *pausing) {
+      if (now - candidate.requested_at < kStalePausing) continue;
+      std::lock_guard<std::mutex> lock(lockFor(candidate.call_sid));
+      auto fresh = store_.session(candidate.id);
+      if (!fresh.isOk() || !*fresh || (*fresh)->state != SessionState::kPausing) continue;
+      recoverPausingLocked(**fresh, now, "stale");
+      ++recovered;
+    }
+  }
   auto due = store_.dueSessions(now);
   if (!due.isOk()) {
     Log::error("cannot read due recording sessions", {{"error", due.status().message()}});
-    return 0;
+    return recovered;
   }
-  int n = 0;
+  int n = recovered;
   for (const auto& candidate : *due) {
     std::lock_guard<std::mutex> lock(lockFor(candidate.call_sid));
     auto fresh = store_.session(candidate.id);  // an agent may have closed it meanwhile
@@ -396,18 +424,9 @@ int RecordingControl::recoverAtStart() {
   int n = 0;
   auto pausing = store_.pausingSessions();
   if (pausing.isOk()) {
-    for (auto s : *pausing) {
+    for (const auto& s : *pausing) {
       std::lock_guard<std::mutex> lock(lockFor(s.call_sid));
-      // The request died before it answered: the agent never took a card. Whatever may have
-      // been paused is resumed now.
-      auto listed = port_->listRecordings(s.call_sid);
-      if (listed.isOk()) {
-        for (const auto& r : *listed.value) {
-          track(s.call_sid, r.sid, r.status, r.source);
-          if (r.status == "paused") s.recording_sids.push_back(r.sid);
-        }
-      }
-      resumeLocked(s, clock_.now(), "restart", {});
+      recoverPausingLocked(s, clock_.now(), "restart");
       ++n;
     }
   }

@@ -128,6 +128,12 @@ class RecordingControl final : public TelephonyEventObserver {
   void audit(const std::string& action, const std::string& result, const recording::PauseSession* s,
              const std::string& recording_sids, const std::string& error, const Caller& caller,
              const std::string& call_sid = "") const;
+  /// Resumes whatever a session left "pausing" may have paused, and closes it. Needs the
+  /// call's lock.
+  void recoverPausingLocked(recording::PauseSession s, Timestamp now, const std::string& why);
+  /// No pause request takes this long (two attempts at recording.pause_timeout_ms, itself at
+  /// most seconds), so a "pausing" session this old is left over, not in progress.
+  static constexpr std::chrono::minutes kStalePausing{5};
   void track(const std::string& call_sid, const std::string& sid, const std::string& status,
              const std::string& source);
   void count(const std::string& name);

@@ -2,6 +2,7 @@
 // stateful fake Twilio, fail-closed answers, the durable resume timer, restarts, callbacks.
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -238,6 +239,34 @@ TEST_F(RecordingRoutes, RestartDuringPauseResumesOverdueSession) {
   server_->restart();
   EXPECT_TRUE(eventually([&] { return fakeStatus(recording_sid_) == "in-progress"; }));
   EXPECT_TRUE(eventually([&] { return state(call) == "recording"; }));
+}
+
+// A pause whose final state could not be stored leaves its session "pausing", which would
+// refuse every later payment on the call until a restart. The timer recovers it once it is
+// older than any pause request can take: what it paused is resumed and payments work again.
+TEST_F(RecordingRoutes, SessionLeftPausingIsRecoveredWithoutARestart) {
+  const std::string call = liveRecordedCall();
+  ASSERT_EQ(pay(call).status, 201);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(server_->dir().file("callwarden.db").c_str(), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    const std::string sql =
+        "UPDATE recording_session SET state = 'pausing', next_attempt_at = NULL WHERE call_sid = "
+        "'" +
+        call + "'";
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    EXPECT_EQ(sqlite3_changes(db), 1);
+    sqlite3_close(db);
+  }
+  EXPECT_EQ(pay(call).status, 409);
+  server_->clock().advance(seconds(60));
+  std::this_thread::sleep_for(milliseconds(1300));
+  EXPECT_EQ(fakeStatus(recording_sid_), "paused");  // young: may still be in progress
+  server_->clock().advance(seconds(300));
+  EXPECT_TRUE(eventually([&] { return fakeStatus(recording_sid_) == "in-progress"; }));
+  EXPECT_TRUE(eventually([&] { return state(call) == "recording"; }));
+  EXPECT_EQ(pay(call).status, 201);
 }
 
 TEST_F(RecordingRoutes, FailedResumeIsRetriedAndShown) {
