@@ -34,6 +34,17 @@
 namespace callwarden::audit {
 
 namespace {
+
+// Whether a whole, checksummed record starts anywhere after `from` in the first `n` bytes.
+bool wholeRecordAfter(const uint8_t* data, size_t n, size_t from) {
+  Sha256 h;
+  RecordView view;
+  Hash leaf;
+  for (size_t pos = from + 1; pos < n; ++pos) {
+    if (decodeFrame(data + pos, n - pos, h, view, leaf) == DecodeResult::kOk) return true;
+  }
+  return false;
+}
 int64_t micros(Timestamp t) {
   return t.time_since_epoch().count();
 }
@@ -334,6 +345,16 @@ Status AuditLogImpl::open(std::vector<std::string>& repairs) {
               "audit record " + std::to_string(f.seq) + " in " + options_.dir +
               " is covered by a signed checkpoint and failed verification (" + f.kind + ": " +
               f.message + "); refusing to repair it; run `callwarden audit verify`");
+        }
+        // A crash during a batch write leaves a torn tail and nothing after it. Whole records
+        // after the damage were written (and perhaps acknowledged) after it: cutting would
+        // lose them, so that is refused like tampering.
+        if (wholeRecordAfter(mapped->data(), mapped->size(), st.valid_bytes)) {
+          return Status::corruption(
+              "audit record " + std::to_string(f.seq) + " in " + options_.dir +
+              " does not decode (" + f.message +
+              ") and whole records follow it; refusing to cut them; run `callwarden audit "
+              "verify`");
         }
         // Not covered by any checkpoint, hence never part of a signed statement: this is
         // what a crash during a batch write leaves. Cut it and say so in the log itself.

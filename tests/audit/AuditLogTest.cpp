@@ -704,6 +704,22 @@ TEST(AuditLog, TornTailIsRepairedAndLogged) {
   EXPECT_NE(out.str().find("records.log: cut 40 bytes"), std::string::npos) << out.str();
 }
 
+// A torn batch write leaves nothing after the damage. Whole records after it were written
+// later, perhaps acknowledged: the log refuses to open rather than cut them.
+TEST(AuditLog, DamageFollowedByWholeRecordsIsRefusedNotCut) {
+  AuditEnv env;
+  buildLog(env, 5);
+  LogMutator m(env);
+  const std::string damaged = slurp(env.records()) + m.frame(2).substr(0, 40) + m.frame(3);
+  testing::spit(env.records(), damaged);
+  auto log = AuditLog::open(env.options(), env.clock);
+  ASSERT_FALSE(log.isOk());
+  EXPECT_EQ(log.status().code(), ErrorCode::kCorruption);
+  EXPECT_NE(log.status().message().find("whole records follow"), std::string::npos)
+      << log.status().message();
+  EXPECT_EQ(slurp(env.records()), damaged);  // untouched
+}
+
 TEST(AuditLog, DamageCoveredByCheckpointIsNeverRepaired) {
   AuditEnv env;
   buildLog(env, 5);
