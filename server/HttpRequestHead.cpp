@@ -62,9 +62,15 @@ const std::string* HttpRequestHead::find(std::string_view name) const {
 }
 
 bool HttpRequestHead::keepAlive() const {
-  const std::string* c = find("Connection");
-  if (http11) return c == nullptr || !hasToken(*c, "close");
-  return c != nullptr && hasToken(*c, "keep-alive");
+  // Connection may be sent as several fields, which mean their values joined (RFC 9110 5.3):
+  // "close" in any of them closes.
+  bool close = false, keep_alive = false;
+  for (const auto& [k, v] : fields) {
+    if (!equalsNoCase(k, "Connection")) continue;
+    close = close || hasToken(v, "close");
+    keep_alive = keep_alive || hasToken(v, "keep-alive");
+  }
+  return http11 ? !close : keep_alive && !close;
 }
 
 bool HttpRequestHead::expectContinue() const {

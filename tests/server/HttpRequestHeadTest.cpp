@@ -35,6 +35,8 @@ TEST(HttpRequestHead, KeepAliveAndExpectFollowTheVersion) {
   auto k = [](const std::string& head) { return parseRequestHead(head)->keepAlive(); };
   EXPECT_TRUE(k("GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
   EXPECT_FALSE(k("GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Close\r\n\r\n"));
+  EXPECT_FALSE(
+      k("GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n"));
   EXPECT_FALSE(k("GET / HTTP/1.0\r\n\r\n"));
   EXPECT_TRUE(k("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"));
   EXPECT_TRUE(parseRequestHead("PUT / HTTP/1.1\r\nHost: a\r\nExpect: 100-Continue\r\n\r\n")
