@@ -61,7 +61,7 @@ struct ConsentRecord {
   std::string words;
   Timestamp received_at{};
   std::optional<Timestamp> valid_until;
-  int max_calls = 0;
+  int max_calls = 1;  // calls a regf_call grant covers (TV-13: one callback)
   std::string api_key;
 };
 
@@ -76,8 +76,10 @@ class LedgerTxn {
   virtual void setDebtGroups(const std::string& subject_id,
                              const std::map<std::string, std::string>& groups) = 0;
   /// Records every attempt and conversation of key `from` under key `to` as well, each
-  /// reservation once. An attempt that direct consent excluded under `from` counts under `to`:
-  /// the consent names the old key only.
+  /// reservation once, and adds `to` to the debt keys of the reservations that have `from` (a
+  /// conversation reported on them later blocks both). An attempt that direct consent
+  /// excluded under `from` counts under `to` (the consent names the old key only), and a
+  /// counted one makes the reservation count under `to` even if it was excluded there.
   virtual void copyHistory(const std::string& from, const std::string& to) = 0;
   /// Pending or counted attempts at or after `since`: those that count, and those that direct
   /// consent excluded from Reg F's counts (state caps still count them).

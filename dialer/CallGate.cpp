@@ -3,6 +3,7 @@
 #include <date/tz.h>
 
 #include <algorithm>
+#include <future>
 #include <stdexcept>
 #include <utility>
 
@@ -498,14 +499,28 @@ Result<GateDecision> CallGate::reserveOnce(const CallRequest& request, const Cal
 
 Status CallGate::writeAudited(const std::function<Status(LedgerTxn&)>& job,
                               const std::function<audit::AuditEvent()>& record) const {
-  return ledger_.write([&](LedgerTxn& txn) {
-    Status s = job(txn);
-    if (!s.isOk()) return s;
-    auto logged = audit_.append(record());
+  // Written, not flushed, inside the transaction: the ledger has one writer, and an fsync
+  // there would hold every reservation and outcome behind it. The answer waits for the flush.
+  std::optional<uint64_t> written;
+  Status s = ledger_.write([&](LedgerTxn& txn) {
+    Status st = job(txn);
+    if (!st.isOk()) return st;
+    auto logged = audit_.appendUnflushed(record());
     if (!logged.isOk())
       return Status::unavailable("the audit log refused the record, so nothing was changed; retry");
+    written = *logged;
     return Status::ok();
   });
+  if (!s.isOk() || !written) return s;
+  std::promise<Status> flushed;
+  auto done = flushed.get_future();
+  audit_.whenDurable(*written, [&flushed](const Status& st) { flushed.set_value(st); });
+  Status durable = done.get();
+  if (!durable.isOk()) {
+    return Status::unavailable("the change is stored but its audit record could not be flushed: " +
+                               durable.message());
+  }
+  return Status::ok();
 }
 
 void CallGate::releaseUnaudited(const std::string& reservation_id) const {

@@ -135,11 +135,11 @@ class CallGate {
                                const std::string& cause) const;
   /// Releases a committed reservation whose decision could not be recorded.
   void releaseUnaudited(const std::string& reservation_id) const;
-  /// Runs `job` and appends its record in the same ledger transaction: if the audit log refuses
+  /// Runs `job` and writes its record in the same ledger transaction: if the audit log refuses
   /// the record the change is rolled back, so no change (a consent granted, a flag lifted) ever
-  /// stands unrecorded. The record is written before the commit, so a commit that then fails
-  /// leaves a record of a change that was not made, and the caller an error to retry: the
-  /// safe side for an audit.
+  /// stands unrecorded. Returns once the record is flushed. The record is written before the
+  /// commit, so a commit that then fails leaves a record of a change that was not made, and
+  /// the caller an error to retry: the safe side for an audit.
   Status writeAudited(const std::function<Status(LedgerTxn&)>& job,
                       const std::function<audit::AuditEvent()>& record) const;
   GateDecision finish(Evaluation& e, const CallRequest& request, const Caller& caller,

@@ -198,6 +198,20 @@ void finishAnswer(const Answered& a, ApiResponse& res) {
               {"key", a.key}});
 }
 
+// The still-encoded path of a request target: origin-form ("/v1/x?a") or absolute-form
+// ("http://host/v1/x?a", RFC 9112 3.2.2).
+std::string rawPath(const std::string& target) {
+  size_t start = 0;
+  if (target.empty() || target[0] != '/') {
+    const size_t scheme = target.find("://");
+    if (scheme == std::string::npos) return "/";
+    start = target.find('/', scheme + 3);
+    if (start == std::string::npos) return "/";
+  }
+  const size_t end = target.find_first_of("?#", start);
+  return target.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
 }  // namespace
 
 ApiResponse Dispatcher::dispatch(const HttpRequestHead& head, std::istream& body,
@@ -220,11 +234,7 @@ ApiResponse Dispatcher::dispatch(const HttpRequestHead& head, std::istream& body
       throw ApiError(400, "MALFORMED_URI", "the request URI cannot be parsed");
     }
     // Route on the path as sent, so that an encoded '/' stays inside its segment.
-    const std::string& target = head.target;
-    const std::string raw_path = !target.empty() && target[0] == '/'
-                                     ? target.substr(0, target.find_first_of("?#"))
-                                     : req.path;
-    auto match = ctx_.router->match(req.method, raw_path);
+    auto match = ctx_.router->match(req.method, rawPath(head.target));
     if (match.route == nullptr) {
       if (!match.allowed_methods.empty()) {
         std::string allow;

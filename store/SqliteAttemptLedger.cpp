@@ -1,5 +1,6 @@
 #include "store/SqliteAttemptLedger.h"
 
+#include <algorithm>
 #include <future>
 #include <limits>
 
@@ -74,12 +75,36 @@ class SqlTxn final : public dialer::LedgerTxn {
   }
 
   void copyHistory(const std::string& from, const std::string& to) override {
+    // A reservation that already has a row under `to` keeps it, unless the row was excluded
+    // by consent and the call counts under `from`: then it counts under `to` too.
     Query(c_,
-          "INSERT OR IGNORE INTO attempt (reservation_id, key, at, consent_id) "
-          "SELECT reservation_id, ?, at, NULL FROM attempt WHERE key = ?")
+          "INSERT INTO attempt (reservation_id, key, at, consent_id) "
+          "SELECT reservation_id, ?, at, NULL FROM attempt WHERE key = ? "
+          "ON CONFLICT (reservation_id, key) DO UPDATE SET consent_id = NULL "
+          "WHERE (SELECT s.consent_id FROM attempt s WHERE s.reservation_id = "
+          "excluded.reservation_id AND s.key = ?) IS NULL")
         .bind(to)
         .bind(from)
+        .bind(from)
         .run();
+    std::vector<std::pair<std::string, std::vector<std::string>>> moved;
+    {
+      Query q(c_,
+              "SELECT r.id, r.debt_keys FROM attempt a JOIN reservation r ON r.id = "
+              "a.reservation_id WHERE a.key = ?");
+      q.bind(from);
+      while (q.next()) moved.emplace_back(q.text(0), splitKeys(q.text(1)));
+    }
+    for (auto& [id, keys] : moved) {
+      if (std::find(keys.begin(), keys.end(), from) == keys.end() ||
+          std::find(keys.begin(), keys.end(), to) != keys.end())
+        continue;
+      keys.push_back(to);
+      Query(c_, "UPDATE reservation SET debt_keys = ? WHERE id = ?")
+          .bind(joinKeys(keys))
+          .bind(id)
+          .run();
+    }
     Query(c_,
           "INSERT INTO conversation (key, at, source, reservation_id) "
           "SELECT ?, c.at, c.source, c.reservation_id FROM conversation c WHERE c.key = ? "

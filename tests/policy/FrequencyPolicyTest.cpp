@@ -266,13 +266,15 @@ TEST(FrequencyPolicy, MassachusettsCountsCallsThatConsentExcludedFromRegF) {
   ASSERT_EQ(d.reasons.size(), 1u);
   EXPECT_EQ(d.reasons[0].rule, "US-MA/collection-2-per-7");
   EXPECT_EQ(formatRfc3339(*d.free_at), "2026-06-08T04:00:00Z");
-  // Without Massachusetts, only Reg F applies, and the consent excludes the call from it.
+  // Without Massachusetts only Reg F applies, and it never counts consented calls, even once
+  // no consent covers the new call: 6 counted and 7 consented leave the 7th slot free.
   Fixture g({"America/New_York"});
-  g.keys = f.keys;
-  g.consents = f.consents;
-  for (int i = 0; i < 7; ++i)
-    g.keys[0].consented_attempts.push_back(T("2026-06-02T11:00:00-04:00"));
+  auto& d1 = g.key("D1");
+  for (int i = 0; i < 7; ++i) d1.consented_attempts.push_back(T("2026-06-02T11:00:00-04:00"));
+  for (int i = 0; i < 6; ++i) d1.attempts.push_back(T("2026-06-02T12:00:00-04:00"));
   EXPECT_TRUE(g.at("2026-06-03T10:00:00-04:00").allowed);
+  d1.attempts.push_back(T("2026-06-02T13:00:00-04:00"));
+  EXPECT_FALSE(g.at("2026-06-03T10:00:00-04:00").allowed);
 }
 
 TEST(FrequencyPolicy, CalendarDaysUseTheLongestBlockAcrossZones) {

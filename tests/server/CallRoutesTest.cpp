@@ -426,6 +426,23 @@ TEST_F(CallRoutes, RegroupingDebtsCarriesTheirCallsAlong) {
   EXPECT_EQ(codes(R"(["C-2"])"), Codes{"REGF_POST_CONVERSATION"});
 }
 
+// A call reserved before its debt joined a group, settled with a conversation after: the
+// conversation blocks the group, not only the debt's old key.
+TEST_F(CallRoutes, ConversationOnACallReservedBeforeARegroupingBlocksTheGroup) {
+  auto r = reserve(collection("2026-03-03T15:00:00Z", R"(["D1"])"));
+  const std::string id = r.json()->getValue<std::string>("reservation_id");
+  ASSERT_EQ(server_
+                .putJson("/v1/subjects/S-1/debt-groups",
+                         R"({"groups":[{"id":"G","debts":["D1","D2"]}]})", kAdminToken)
+                .status,
+            200);
+  auto o = outcome(id, R"({"outcome":"completed","conversation":true})");
+  ASSERT_EQ(o.status, 200) << o.body;
+  auto c = check(collection("2026-03-03T17:00:00Z", R"(["D2"])"));
+  EXPECT_EQ(c.json()->getValue<std::string>("decision"), "deny") << c.body;
+  EXPECT_NE(c.body.find("REGF_POST_CONVERSATION"), std::string::npos) << c.body;
+}
+
 TEST_F(CallRoutes, DirectConsentExcludesTheCallback) {
   for (int i = 0; i < 7; ++i) reserve(collection("2026-03-02T15:0" + std::to_string(i) + ":00Z"));
   auto c = server_.postJson(
